@@ -1,0 +1,149 @@
+"""The library entry point: ``audit(paths, options) -> AuditResult``."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from auditor import __version__
+from auditor.errors import UnreadableInput, UsageError
+from auditor.ingest.dispatch import read_document
+from auditor.ingest.positions import Locator
+from auditor.ingest.sniff import sniff
+from auditor.intel.compile import CompiledIntel, compile_intel
+from auditor.intel.load import load_database
+from auditor.match.engine import match_document
+from auditor.models import AuditResult, Disposition, Finding, SbomDocument, Skipped
+from auditor.triage import build_findings
+
+DEFAULT_MAX_FILE_SIZE = 1 << 30  # 1 GiB
+_SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", ".tox"}
+
+
+@dataclass(frozen=True, slots=True)
+class AuditOptions:
+    """Everything that changes how an audit runs."""
+
+    db_path: Path | None = None
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+
+
+@dataclass(frozen=True, slots=True)
+class InputFile:
+    """A file to audit; ``explicit`` when the user named it rather than a directory walk."""
+
+    path: Path
+    display: str
+    explicit: bool
+
+
+def display_path(path: Path) -> str:
+    """A stable, POSIX-style path: relative to the working directory when inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def expand_inputs(paths: Sequence[str | Path]) -> list[InputFile]:
+    """Files named directly plus every regular file under named directories, sorted."""
+    inputs: list[InputFile] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            inputs.extend(_walk(path))
+        elif path.is_file():
+            inputs.append(InputFile(path, display_path(path), explicit=True))
+        elif path.exists():
+            raise UsageError(f"{raw}: not a regular file or directory")
+        else:
+            raise UsageError(f"{raw}: no such file or directory")
+    seen: set[str] = set()
+    unique = []
+    for item in inputs:
+        if item.display not in seen:
+            seen.add(item.display)
+            unique.append(item)
+    return unique
+
+
+def _walk(root: Path) -> Iterator[InputFile]:
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
+        for name in sorted(filenames):
+            path = Path(dirpath) / name
+            if path.is_file():
+                yield InputFile(path, display_path(path), explicit=False)
+
+
+def read_input(
+    item: InputFile, options: AuditOptions
+) -> tuple[SbomDocument, bytes] | Skipped:
+    """Read one input file into a document (with its bytes), or say why it was not audited."""
+    try:
+        size = item.path.stat().st_size
+        if size > options.max_file_size:
+            return Skipped(item.display, f"file is {size} bytes, over the {options.max_file_size}"
+                           "-byte limit (--max-file-size)")
+        data = item.path.read_bytes()
+    except OSError as exc:
+        return Skipped(item.display, f"cannot read file: {exc.strerror or exc}")
+    sniffed = sniff(data)
+    if sniffed.format is None:
+        disposition = Disposition.NOT_INSPECTED if item.explicit else Disposition.NOT_AN_SBOM
+        return Skipped(item.display, f"not an SBOM: {sniffed.reason}", disposition)
+    try:
+        return read_document(item.display, data, sniffed.format), data
+    except UnreadableInput as exc:
+        return Skipped(item.display, f"{sniffed.format.value}: {exc}")
+
+
+def audit_document(intel: CompiledIntel, document: SbomDocument, data: bytes) -> list[Finding]:
+    """Match and triage one document; locate each finding and its evidence in ``data``."""
+    findings = build_findings(intel, document, match_document(intel, document))
+    if not findings:
+        return findings
+    locator = Locator(document.format, data)
+    located = []
+    for finding in findings:
+        component = finding.component
+        region = locator.region(component.pointer, component.line)
+        evidence = tuple(
+            locator.region(hit.where if hit.where.startswith("line:")
+                           else component.pointer + hit.where)
+            for hit in finding.hits
+        )
+        located.append(replace(finding, region=region, evidence_regions=evidence))
+    return located
+
+
+def audit(paths: Sequence[str | Path], options: AuditOptions | None = None) -> AuditResult:
+    """Audit SBOM files and directories of them against vendor_db."""
+    options = options or AuditOptions()
+    db = load_database(options.db_path)
+    intel = compile_intel(db)
+    documents: list[SbomDocument] = []
+    skipped: list[Skipped] = []
+    findings: list[Finding] = []
+    for item in expand_inputs(paths):
+        outcome = read_input(item, options)
+        if isinstance(outcome, Skipped):
+            skipped.append(outcome)
+            continue
+        document, data = outcome
+        document = replace(document, sha256=hashlib.sha256(data).hexdigest())
+        documents.append(document)
+        findings.extend(audit_document(intel, document, data))
+    return AuditResult(
+        findings=tuple(findings),
+        documents=tuple(documents),
+        skipped=tuple(skipped),
+        db_version=db.version,
+        db_digest=db.digest,
+        tool_version=__version__,
+        problems={doc.path: doc.problems for doc in documents if doc.problems},
+        database=db,
+    )

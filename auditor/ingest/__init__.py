@@ -1,0 +1,1 @@
+"""Ingest: turn input paths into SBOM documents (one reader per format)."""

@@ -1,0 +1,269 @@
+"""CycloneDX XML (spec 1.0 to 1.7, any namespace version): read leniently, keep line numbers."""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from auditor.errors import UnreadableInput
+from auditor.ingest.cyclonedx_json import KNOWN_SPEC_VERSIONS, Problems
+from auditor.ingest.records import FactList
+from auditor.ingest.xmlsafe import local, parse_xml
+from auditor.models import Component, ComponentKind, FieldKind, SbomDocument, SbomFormat
+
+_NS_VERSION = re.compile(r"cyclonedx\.org/schema/bom/(\d+\.\d+)")
+Element = etree._Element
+
+
+def _children(node: Element, name: str) -> list[Element]:
+    return [child for child in node if local(child.tag) == name]
+
+
+def _child(node: Element, name: str) -> Element | None:
+    for child in node:
+        if local(child.tag) == name:
+            return child
+    return None
+
+
+def _text(node: Element | None) -> str:
+    if node is None:
+        return ""
+    return "".join(node.itertext()).strip()
+
+
+def _where(node: Element) -> str:
+    return f"line:{node.sourceline}" if node.sourceline else ""
+
+
+def _add(facts: FactList, field: FieldKind, node: Element | None) -> None:
+    if node is not None:
+        facts.add(field, _text(node), _where(node))
+
+
+def _organization(facts: FactList, field: FieldKind, node: Element | None) -> None:
+    if node is None:
+        return
+    if not any(True for _ in node):
+        _add(facts, field, node)
+        return
+    _add(facts, field, _child(node, "name"))
+    for url in _children(node, "url"):
+        _add(facts, FieldKind.URL, url)
+    for contact in _children(node, "contact"):
+        _add(facts, FieldKind.AUTHOR, _child(contact, "name"))
+        _add(facts, FieldKind.EMAIL, _child(contact, "email"))
+
+
+def _licenses(facts: FactList, node: Element | None) -> None:
+    if node is None:
+        return
+    for item in node:
+        name = local(item.tag)
+        if name == "expression":
+            _add(facts, FieldKind.LICENSE, item)
+        elif name == "license":
+            for part in ("id", "name", "text"):
+                _add(facts, FieldKind.LICENSE, _child(item, part))
+            _add(facts, FieldKind.URL, _child(item, "url"))
+
+
+def _component_facts(node: Element) -> FactList:
+    facts = FactList()
+    for name, field in (
+        ("name", FieldKind.NAME), ("group", FieldKind.GROUP), ("version", FieldKind.VERSION),
+        ("description", FieldKind.DESCRIPTION), ("publisher", FieldKind.PUBLISHER),
+        ("author", FieldKind.AUTHOR), ("copyright", FieldKind.COPYRIGHT),
+        ("purl", FieldKind.PURL), ("cpe", FieldKind.CPE), ("omniborId", FieldKind.SWID),
+        ("swhid", FieldKind.SWID),
+    ):
+        for child in _children(node, name):
+            _add(facts, field, child)
+    _organization(facts, FieldKind.SUPPLIER, _child(node, "supplier"))
+    _organization(facts, FieldKind.MANUFACTURER, _child(node, "manufacturer"))
+    _organization(facts, FieldKind.PROVIDER, _child(node, "provider"))
+    authors = _child(node, "authors")
+    if authors is not None:
+        for author in _children(authors, "author"):
+            _add(facts, FieldKind.AUTHOR, _child(author, "name"))
+            _add(facts, FieldKind.EMAIL, _child(author, "email"))
+    hashes = _child(node, "hashes")
+    if hashes is not None:
+        for item in _children(hashes, "hash"):
+            facts.add_hash(item.get("alg"), _text(item), _where(item))
+    _licenses(facts, _child(node, "licenses"))
+    swid = _child(node, "swid")
+    if swid is not None:
+        facts.add(FieldKind.SWID, swid.get("tagId"), _where(swid))
+        facts.add(FieldKind.TEXT, swid.get("name"), _where(swid))
+        _add(facts, FieldKind.URL, _child(swid, "url"))
+    refs = _child(node, "externalReferences")
+    if refs is not None:
+        for ref in _children(refs, "reference"):
+            _add(facts, FieldKind.URL, _child(ref, "url"))
+            _add(facts, FieldKind.TEXT, _child(ref, "comment"))
+    props = _child(node, "properties")
+    if props is not None:
+        for prop in _children(props, "property"):
+            key = prop.get("name") or ""
+            value = _text(prop)
+            facts.add(FieldKind.PROPERTY, f"{key}={value}" if key else value, _where(prop))
+    endpoints = _child(node, "endpoints")
+    if endpoints is not None:
+        for endpoint in _children(endpoints, "endpoint"):
+            _add(facts, FieldKind.ENDPOINT, endpoint)
+    evidence = _child(node, "evidence")
+    if evidence is not None:
+        for identity in _children(evidence, "identity"):
+            field = _text(_child(identity, "field"))
+            kind = {"purl": FieldKind.PURL, "cpe": FieldKind.CPE, "swid": FieldKind.SWID,
+                    "hash": FieldKind.HASH}.get(field, FieldKind.EVIDENCE)
+            _add(facts, kind, _child(identity, "concludedValue"))
+            methods = _child(identity, "methods")
+            if methods is not None:
+                for method in _children(methods, "method"):
+                    _add(facts, FieldKind.EVIDENCE, _child(method, "value"))
+        copyright_node = _child(evidence, "copyright")
+        if copyright_node is not None:
+            for item in _children(copyright_node, "text"):
+                _add(facts, FieldKind.COPYRIGHT, item)
+        occurrences = _child(evidence, "occurrences")
+        if occurrences is not None:
+            for item in _children(occurrences, "occurrence"):
+                _add(facts, FieldKind.FILENAME, _child(item, "location"))
+        _licenses(facts, _child(evidence, "licenses"))
+    pedigree = _child(node, "pedigree")
+    if pedigree is not None:
+        for relation in ("ancestors", "descendants", "variants"):
+            group = _child(pedigree, relation)
+            if group is None:
+                continue
+            for item in _children(group, "component"):
+                _add(facts, FieldKind.TEXT, _child(item, "name"))
+                _add(facts, FieldKind.PURL, _child(item, "purl"))
+                _add(facts, FieldKind.CPE, _child(item, "cpe"))
+                _organization(facts, FieldKind.SUPPLIER, _child(item, "supplier"))
+                _add(facts, FieldKind.AUTHOR, _child(item, "author"))
+                _add(facts, FieldKind.PUBLISHER, _child(item, "publisher"))
+                _add(facts, FieldKind.COPYRIGHT, _child(item, "copyright"))
+        _add(facts, FieldKind.TEXT, _child(pedigree, "notes"))
+    return facts
+
+
+def _walk(
+    roots: list[tuple[str, Element, str | None]],
+    item: str,
+    kind: ComponentKind,
+    out: list[Component],
+    problems: Problems,
+    seen: set[str],
+) -> None:
+    """Depth-first in document order, iteratively (nesting depth is attacker-chosen)."""
+    stack = list(reversed(roots))
+    while stack:
+        pointer, node, parent = stack.pop()
+        ref = node.get("bom-ref") or ""
+        if not ref:
+            ref = pointer
+        elif ref in seen:
+            problems.add(f"{pointer}: duplicate bom-ref {ref!r}")
+            ref = pointer
+        seen.add(ref)
+        name = _text(_child(node, "name"))
+        if not name:
+            problems.add(f"{pointer}: {kind.value} has no name")
+        facts = _component_facts(node)
+        out.append(
+            facts.build(
+                ref=ref, kind=kind, name=name, version=_text(_child(node, "version")),
+                pointer=pointer, line=node.sourceline, parent=parent,
+            )
+        )
+        container = _child(node, f"{item}s")
+        if container is not None:
+            kids = _children(container, item)
+            stack.extend(
+                (f"{pointer}/{item}s/{item}[{index + 1}]", child, ref)
+                for index, child in reversed(list(enumerate(kids)))
+            )
+
+
+def _metadata(meta: Element) -> Component:
+    facts = FactList()
+    _organization(facts, FieldKind.SUPPLIER, _child(meta, "supplier"))
+    _organization(facts, FieldKind.MANUFACTURER, _child(meta, "manufacturer"))
+    _organization(facts, FieldKind.MANUFACTURER, _child(meta, "manufacture"))
+    authors = _child(meta, "authors")
+    if authors is not None:
+        for author in _children(authors, "author"):
+            _add(facts, FieldKind.AUTHOR, _child(author, "name"))
+            _add(facts, FieldKind.EMAIL, _child(author, "email"))
+    tools = _child(meta, "tools")
+    if tools is not None:
+        for tool in tools.iter():
+            if local(tool.tag) in ("tool", "component", "service"):
+                for part in ("vendor", "name", "group"):
+                    _add(facts, FieldKind.TEXT, _child(tool, part))
+    _licenses(facts, _child(meta, "licenses"))
+    props = _child(meta, "properties")
+    if props is not None:
+        for prop in _children(props, "property"):
+            facts.add(FieldKind.PROPERTY, f"{prop.get('name') or ''}={_text(prop)}", _where(prop))
+    return facts.build(
+        ref="#metadata", kind=ComponentKind.DOCUMENT, name="SBOM metadata", version="",
+        pointer="/bom/metadata", line=meta.sourceline,
+    )
+
+
+def read(path: str, data: bytes, fmt: SbomFormat = SbomFormat.CYCLONEDX_XML) -> SbomDocument:
+    """Read a CycloneDX XML document."""
+    root = parse_xml(data)
+    if local(root.tag) != "bom":
+        raise UnreadableInput(f"CycloneDX XML root must be <bom>, found <{local(root.tag)}>")
+    problems = Problems()
+    namespace = root.tag[1:].split("}", 1)[0] if isinstance(root.tag, str) and "}" in root.tag else ""
+    match = _NS_VERSION.search(namespace)
+    spec = match.group(1) if match else ""
+    if spec not in KNOWN_SPEC_VERSIONS:
+        problems.add(f"namespace {namespace or '(none)'} is not a known CycloneDX version")
+    components: list[Component] = []
+    seen: set[str] = set()
+    roots: list[str] = []
+    meta = _child(root, "metadata")
+    if meta is not None:
+        components.append(_metadata(meta))
+        main = _child(meta, "component")
+        if main is not None:
+            first = len(components)
+            _walk([("/bom/metadata/component", main, None)], "component",
+                  ComponentKind.COMPONENT, components, problems, seen)
+            roots.append(components[first].ref)
+    top = _child(root, "components")
+    if top is not None:
+        _walk([(f"/bom/components/component[{i + 1}]", c, None)
+               for i, c in enumerate(_children(top, "component"))],
+              "component", ComponentKind.COMPONENT, components, problems, seen)
+    services = _child(root, "services")
+    if services is not None:
+        _walk([(f"/bom/services/service[{i + 1}]", s, None)
+               for i, s in enumerate(_children(services, "service"))],
+              "service", ComponentKind.SERVICE, components, problems, seen)
+    edges: list[tuple[str, str]] = []
+    deps = _child(root, "dependencies")
+    if deps is not None:
+        for dep in _children(deps, "dependency"):
+            ref = dep.get("ref")
+            if not ref:
+                problems.add(f"line {dep.sourceline}: dependency without ref")
+                continue
+            edges.extend(
+                (ref, child.get("ref") or "")
+                for child in dep
+                if local(child.tag) in ("dependency", "provides") and child.get("ref")
+            )
+    return SbomDocument(
+        path=path, format=fmt, spec_version=spec, components=tuple(components),
+        edges=tuple(edges), roots=tuple(roots), problems=problems.result(),
+        name=next((c.name for c in components if roots and c.ref == roots[0]), ""),
+    )

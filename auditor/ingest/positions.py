@@ -1,0 +1,182 @@
+"""Turn record pointers into line/column regions, only for records that produced findings.
+
+JSON pointers are resolved by walking the text and skipping unrelated values with the C JSON
+scanner; ``line:N`` pointers (XML, tag-value, RDF) map straight to a line. Columns are Unicode
+code points, 1-based (SARIF ``columnKind: unicodeCodePoints``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from auditor.ingest.sniff import to_utf8
+from auditor.models import Region, SbomFormat
+
+_WS = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
+_SCANSTRING = json.decoder.scanstring
+_JSON_FORMATS = (SbomFormat.CYCLONEDX_JSON, SbomFormat.SPDX_JSON, SbomFormat.SPDX3_JSONLD)
+
+
+class _Text:
+    """The decoded document with line/column arithmetic."""
+
+    def __init__(self, data: bytes) -> None:
+        self.text = to_utf8(data).decode("utf-8", errors="replace")
+
+    def line_col(self, index: int) -> tuple[int, int]:
+        line = self.text.count("\n", 0, index) + 1
+        column = index - (self.text.rfind("\n", 0, index) + 1) + 1
+        return line, column
+
+    def region(self, start: int, end: int) -> Region:
+        start_line, start_col = self.line_col(start)
+        end_line, end_col = self.line_col(max(start, end))
+        return Region(start_line, start_col, end_line, end_col)
+
+    def line_region(self, line: int) -> Region:
+        lines = self.text.split("\n", line)
+        if line < 1 or line > len(lines):
+            return Region(max(line, 1), 1, max(line, 1), 1)
+        content = lines[line - 1]
+        indent = len(content) - len(content.lstrip())
+        return Region(line, indent + 1, line, len(content.rstrip()) + 1)
+
+
+class JsonLocator:
+    """Resolves JSON pointers to text spans, caching shared prefixes."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.cache: dict[str, int] = {"": _WS.match(text).end()}  # type: ignore[union-attr]
+        self.elements: dict[str, list[int]] = {}
+
+    def _skip(self, index: int) -> int:
+        _, end = _DECODER.raw_decode(self.text, index)
+        return int(end)
+
+    def _ws(self, index: int) -> int:
+        return _WS.match(self.text, index).end()  # type: ignore[union-attr]
+
+    def start(self, pointer: str) -> int | None:
+        """Index where the value at ``pointer`` begins, or None."""
+        if pointer in self.cache:
+            return self.cache[pointer]
+        parent, _, token = pointer.rpartition("/")
+        base = self.start(parent)
+        if base is None:
+            return None
+        token = token.replace("~1", "/").replace("~0", "~")
+        found = self._child(parent, base, token)
+        if found is not None:
+            self.cache[pointer] = found
+        return found
+
+    def _child(self, parent: str, index: int, token: str) -> int | None:
+        text = self.text
+        if index >= len(text):
+            return None
+        opener = text[index]
+        if opener == "[":
+            if not token.isdigit():
+                return None
+            return self._element(parent, index, int(token))
+        if opener != "{":
+            return None
+        index = self._ws(index + 1)
+        while index < len(text) and text[index] != "}":
+            key, index = _SCANSTRING(text, index + 1)
+            index = self._ws(index)
+            index = self._ws(index + 1)  # the colon
+            if key == token:
+                return index
+            index = self._ws(self._skip(index))
+            if index < len(text) and text[index] == ",":
+                index = self._ws(index + 1)
+        return None
+
+    def _element(self, parent: str, index: int, wanted: int) -> int | None:
+        text = self.text
+        starts = self.elements.get(parent)
+        if starts is None:
+            first = self._ws(index + 1)
+            starts = [] if first >= len(text) or text[first] == "]" else [first]
+            self.elements[parent] = starts
+        if not starts:
+            return None
+        while len(starts) <= wanted:
+            after = self._ws(self._skip(starts[-1]))
+            if after >= len(text) or text[after] != ",":
+                return None
+            starts.append(self._ws(after + 1))
+        return starts[wanted]
+
+    def span(self, pointer: str) -> tuple[int, int] | None:
+        start = self.start(pointer)
+        if start is None:
+            return None
+        try:
+            return start, self._skip(start)
+        except ValueError:
+            return start, start
+
+
+class Locator:
+    """Regions for records and their evidence in one document."""
+
+    def __init__(self, fmt: SbomFormat, data: bytes) -> None:
+        self.fmt = fmt
+        self.text = _Text(data)
+        self.json = JsonLocator(self.text.text) if fmt in _JSON_FORMATS else None
+        self._yaml: dict[str, int] | None = None
+
+    def region(self, pointer: str, line: int | None = None) -> Region | None:
+        """The region of a record (``pointer``) or of evidence (``pointer`` + fact ``where``)."""
+        try:
+            return self._region(pointer, line)
+        except (ValueError, IndexError, RecursionError):
+            return None
+
+    def _region(self, pointer: str, line: int | None) -> Region | None:
+        if "line:" in pointer:
+            number = pointer.rsplit("line:", 1)[1]
+            if number.isdigit():
+                return self.text.line_region(int(number))
+        if line:
+            return self.text.line_region(line)
+        if self.json is not None:
+            span = self.json.span(pointer)
+            if span is None:
+                return None
+            return self.text.region(*span)
+        if self.fmt is SbomFormat.SPDX_YAML:
+            found = self._yaml_line(pointer)
+            return self.text.line_region(found) if found else None
+        return None
+
+    def _yaml_line(self, pointer: str) -> int | None:
+        import yaml
+
+        if self._yaml is None:
+            self._yaml = {}
+            loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+            try:
+                node = yaml.compose(self.text.text, Loader=loader)  # noqa: S506 - safe loader
+            except yaml.YAMLError:
+                return None
+            stack: list[tuple[str, object]] = [("", node)]
+            while stack:
+                path, current = stack.pop()
+                mark = getattr(current, "start_mark", None)
+                if mark is not None:
+                    self._yaml[path] = int(mark.line) + 1
+                if isinstance(current, yaml.MappingNode):
+                    for key, value in current.value:
+                        stack.append((f"{path}/{getattr(key, 'value', '')}", value))
+                elif isinstance(current, yaml.SequenceNode):
+                    for index, value in enumerate(current.value):
+                        stack.append((f"{path}/{index}", value))
+        while pointer and pointer not in self._yaml:
+            pointer = pointer.rpartition("/")[0]
+        return self._yaml.get(pointer)

@@ -1,0 +1,197 @@
+"""Compile the validated database into lookup structures the matchers use.
+
+Compiled once per run. Everything here is derived from vendor_db data; nothing is hard-coded.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from auditor.intel.load import Database
+from auditor.intel.schema import Indicator
+from auditor.match.normalize import Normalizer, is_compound, squeeze, words
+from auditor.models import FieldKind
+
+#: Fields each kind looks at when an indicator does not restrict them.
+DEFAULT_FIELDS: dict[str, frozenset[FieldKind]] = {
+    "entity-name": frozenset({
+        FieldKind.NAME, FieldKind.GROUP, FieldKind.DESCRIPTION, FieldKind.SUPPLIER,
+        FieldKind.MANUFACTURER, FieldKind.PUBLISHER, FieldKind.AUTHOR, FieldKind.ORIGINATOR,
+        FieldKind.COPYRIGHT, FieldKind.LICENSE, FieldKind.PROPERTY, FieldKind.EVIDENCE,
+        FieldKind.PROVIDER, FieldKind.TEXT, FieldKind.SWID,
+    }),
+    "package-name": frozenset({FieldKind.NAME, FieldKind.FILENAME}),
+    "purl": frozenset({FieldKind.PURL}),
+    "cpe": frozenset({FieldKind.CPE}),
+    "domain": frozenset({
+        FieldKind.URL, FieldKind.EMAIL, FieldKind.ENDPOINT, FieldKind.PROPERTY,
+        FieldKind.DESCRIPTION, FieldKind.TEXT, FieldKind.EVIDENCE, FieldKind.SUPPLIER,
+        FieldKind.AUTHOR, FieldKind.PUBLISHER, FieldKind.COPYRIGHT, FieldKind.PROVIDER,
+    }),
+    "url-prefix": frozenset({
+        FieldKind.URL, FieldKind.PROPERTY, FieldKind.DESCRIPTION, FieldKind.TEXT,
+        FieldKind.EVIDENCE, FieldKind.ENDPOINT,
+    }),
+    "file-hash": frozenset({FieldKind.HASH}),
+}
+DEFAULT_FIELDS["product-name"] = DEFAULT_FIELDS["entity-name"]
+
+
+def indicator_fields(indicator: Indicator) -> frozenset[FieldKind]:
+    """The fields an indicator is matched against."""
+    if indicator.fields:
+        return frozenset(FieldKind(name) for name in indicator.fields)
+    return DEFAULT_FIELDS[indicator.kind]
+
+
+@dataclass(frozen=True, slots=True)
+class PurlPattern:
+    """``pkg:type/seg[/seg]``: a purl matches when its type and leading segments match."""
+
+    type: str
+    segments: tuple[str, ...]
+    indicator: Indicator
+
+
+@dataclass(frozen=True, slots=True)
+class CpePattern:
+    vendor: str
+    product: str | None
+    indicator: Indicator
+
+
+@dataclass
+class CompiledIntel:
+    """Lookup tables built from the database."""
+
+    db: Database
+    normalizer: Normalizer
+    phrases: dict[str, list[Indicator]] = field(default_factory=dict)
+    phrase_regex: re.Pattern[str] | None = None
+    compounds: dict[str, list[Indicator]] = field(default_factory=dict)
+    compound_regex: re.Pattern[str] | None = None
+    package_names: dict[str, list[Indicator]] = field(default_factory=dict)
+    purls: list[PurlPattern] = field(default_factory=list)
+    cpes: dict[str, list[CpePattern]] = field(default_factory=dict)
+    domains: dict[str, list[Indicator]] = field(default_factory=dict)
+    url_prefixes: list[tuple[re.Pattern[str], Indicator]] = field(default_factory=list)
+    hashes: dict[str, list[Indicator]] = field(default_factory=dict)
+    anchors: frozenset[str] = frozenset()
+    anchor_regex: re.Pattern[str] | None = None
+    benign_context: tuple[tuple[str, ...], ...] = ()
+    fields: dict[str, frozenset[FieldKind]] = field(default_factory=dict)
+
+
+def _anchor(tokens: list[str], brand: set[str]) -> str:
+    """The token a prefilter looks for: a brand word if the phrase has one, else the longest."""
+    pool = [token for token in tokens if token in brand] or tokens
+    return max(pool, key=len) if pool else ""
+
+
+def _phrase_regex(phrases: dict[str, list[Indicator]]) -> re.Pattern[str] | None:
+    if not phrases:
+        return None
+    alternatives = "|".join(re.escape(p) for p in sorted(phrases, key=lambda p: (-len(p), p)))
+    return re.compile(f"(?<= )(?:{alternatives})(?= )")
+
+
+def purl_segments(text: str) -> tuple[str, tuple[str, ...]] | None:
+    """Type and decoded, case-folded path segments of a purl (version etc. dropped)."""
+    from urllib.parse import unquote
+
+    value = text.strip()
+    if not value.lower().startswith("pkg:"):
+        return None
+    rest = value[4:].lstrip("/")
+    for sep in ("#", "?"):
+        rest = rest.split(sep, 1)[0]
+    if "/" not in rest:
+        return None
+    ptype, path = rest.split("/", 1)
+    last_slash = path.rfind("/")
+    at = path.rfind("@")
+    if at > last_slash:
+        path = path[:at]
+    segments = tuple(unquote(seg).strip().casefold() for seg in path.split("/") if seg)
+    ptype = ptype.strip().lower()
+    if ptype == "pypi":
+        segments = tuple(re.sub(r"[-_.]+", "-", seg) for seg in segments)
+    return ptype, segments
+
+
+def cpe_parts(text: str) -> tuple[str, str] | None:
+    """Vendor and product of a CPE 2.2 URI or 2.3 formatted string, lower-cased."""
+    value = text.strip().lower()
+    parts = re.split(r"(?<!\\):", value)
+    if value.startswith("cpe:2.3:") and len(parts) >= 5:
+        return parts[3].replace("\\", ""), parts[4].replace("\\", "")
+    if value.startswith("cpe:/") and len(parts) >= 3:
+        return parts[2], parts[3] if len(parts) > 3 else ""
+    return None
+
+
+def compile_intel(db: Database) -> CompiledIntel:
+    """Build every lookup table from ``db``; indicators marked deprecated are left out."""
+    normalizer = Normalizer(db.normalization.legal_forms)
+    intel = CompiledIntel(db=db, normalizer=normalizer)
+    anchors: set[str] = set()
+    brand = {
+        token
+        for indicator in db.indicators
+        if indicator.kind == "entity-name" and not indicator.deprecated
+        for token in normalizer.tokens(indicator.value, camel=not is_compound(indicator.value))
+    }
+    for indicator in db.indicators:
+        if indicator.deprecated:
+            continue
+        intel.fields[indicator.id] = indicator_fields(indicator)
+        kind = indicator.kind
+        if kind in ("entity-name", "product-name"):
+            compound = is_compound(indicator.value)
+            tokens = normalizer.tokens(indicator.value, camel=not compound)
+            if not tokens:
+                continue
+            table = intel.compounds if compound else intel.phrases
+            table.setdefault(" ".join(tokens), []).append(indicator)
+            anchors.add(_anchor(tokens, brand))
+        elif kind == "package-name":
+            key = indicator.value.strip().casefold()
+            intel.package_names.setdefault(key, []).append(indicator)
+            anchors.add(squeeze(key))
+        elif kind == "purl":
+            parsed = purl_segments(indicator.value)
+            if parsed:
+                intel.purls.append(PurlPattern(parsed[0], parsed[1], indicator))
+                anchors.add(squeeze(parsed[1][0]))
+        elif kind == "cpe":
+            vendor, _, product = indicator.value.partition(":")
+            intel.cpes.setdefault(vendor, []).append(CpePattern(vendor, product or None, indicator))
+            anchors.add(squeeze(vendor))
+        elif kind == "domain":
+            intel.domains.setdefault(indicator.value, []).append(indicator)
+            anchors.add(max((squeeze(label) for label in indicator.value.split(".")), key=len))
+        elif kind == "url-prefix":
+            host, _, path = indicator.value.partition("/")
+            pattern = re.compile(
+                r"(?:^|[/@.]|\s)" + re.escape(host) + r"[/:]" + re.escape(path.rstrip("/"))
+                + r"(?:[/.#?@\s]|$)",
+                re.IGNORECASE,
+            )
+            intel.url_prefixes.append((pattern, indicator))
+            anchors.add(max((squeeze(w) for w in re.split(r"[/.]", indicator.value)), key=len))
+        elif kind == "file-hash":
+            intel.hashes.setdefault(indicator.value, []).append(indicator)
+            anchors.add(indicator.value.split(":", 1)[1])
+    anchors.discard("")
+    intel.anchors = frozenset(anchors)
+    if anchors:
+        intel.anchor_regex = re.compile(
+            "|".join(re.escape(a) for a in sorted(anchors, key=lambda a: (-len(a), a)))
+        )
+    intel.phrase_regex = _phrase_regex(intel.phrases)
+    intel.compound_regex = _phrase_regex(intel.compounds)
+    intel.benign_context = tuple(
+        tuple(words(phrase)) for phrase in db.normalization.benign_context if words(phrase)
+    )
+    return intel

@@ -1,0 +1,132 @@
+"""Load vendor_db from disk, validate every file, and fingerprint the whole database."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from auditor.errors import DatabaseError
+from auditor.intel.schema import (
+    ClassFile,
+    DatabaseMeta,
+    DetectionClassRule,
+    Entity,
+    EntityFile,
+    Indicator,
+    IndicatorFile,
+    Normalization,
+    Regulation,
+    RegulationFile,
+)
+
+Model = TypeVar("Model", bound=BaseModel)
+_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True, slots=True)
+class Database:
+    """The validated content of vendor_db."""
+
+    root: Path
+    meta: DatabaseMeta
+    indicators: tuple[Indicator, ...]
+    entities: tuple[Entity, ...]
+    regulations: dict[str, Regulation]
+    classes: dict[str, DetectionClassRule]
+    normalization: Normalization
+    digest: str
+
+    @property
+    def version(self) -> str:
+        return self.meta.version
+
+
+def default_root() -> Path:
+    """vendor_db shipped in the wheel, or the repository's vendor_db in a source checkout."""
+    package = Path(__file__).resolve().parent.parent
+    bundled = package / "_vendor_db"
+    if bundled.is_dir():
+        return bundled
+    return package.parent / "vendor_db"
+
+
+def _load(path: Path, model: type[Model], hasher: Any) -> Model:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DatabaseError(f"vendor_db: cannot read {path}: {exc.strerror}") from None
+    hasher.update(path.name.encode() + b"\0" + raw + b"\0")
+    try:
+        data = yaml.load(raw, Loader=_SafeLoader)  # noqa: S506 - safe loader
+    except yaml.YAMLError as exc:
+        raise DatabaseError(f"vendor_db: {path}: invalid YAML: {exc}") from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise DatabaseError(
+            f"vendor_db: {path}: {where}: {first['msg']} ({exc.error_count()} error(s))"
+        ) from None
+
+
+def load_database(root: Path | None = None) -> Database:
+    """Load and validate vendor_db at ``root`` (default: the bundled database)."""
+    root = (root or default_root()).resolve()
+    if not (root / "db.yaml").is_file():
+        raise DatabaseError(f"vendor_db: no db.yaml in {root}")
+    hasher = hashlib.sha256()
+    meta = _load(root / "db.yaml", DatabaseMeta, hasher)
+    classes = _load(root / "classes.yaml", ClassFile, hasher)
+    regulations = _load(root / "regulations.yaml", RegulationFile, hasher)
+    normalization = _load(root / "normalization.yaml", Normalization, hasher)
+    entities = _load(root / "kaspersky" / "entities.yaml", EntityFile, hasher)
+    indicators: list[Indicator] = []
+    for name in meta.indicator_files:
+        indicators.extend(_load(root / name, IndicatorFile, hasher).indicators)
+    _check_references(indicators, entities.entities, classes, regulations)
+    return Database(
+        root=root,
+        meta=meta,
+        indicators=tuple(indicators),
+        entities=entities.entities,
+        regulations={reg.id: reg for reg in regulations.regulations},
+        classes={rule.detection_class: rule for rule in classes.classes},
+        normalization=normalization,
+        digest=hasher.hexdigest(),
+    )
+
+
+def _check_references(
+    indicators: list[Indicator],
+    entities: tuple[Entity, ...],
+    classes: ClassFile,
+    regulations: RegulationFile,
+) -> None:
+    """Cross-file rules the per-file schema cannot express."""
+    seen: set[str] = set()
+    for indicator in indicators:
+        if indicator.id in seen:
+            raise DatabaseError(f"vendor_db: duplicate indicator id {indicator.id}")
+        seen.add(indicator.id)
+    entity_ids = {entity.id for entity in entities}
+    for indicator in indicators:
+        if indicator.entity and indicator.entity not in entity_ids:
+            raise DatabaseError(f"vendor_db: {indicator.id} names unknown entity {indicator.entity}")
+    wanted = {"product", "embedded", "authored", "service", "mention"}
+    have = {rule.detection_class for rule in classes.classes}
+    if have != wanted:
+        raise DatabaseError(f"vendor_db: classes.yaml must define exactly {sorted(wanted)}")
+    rule_ids = [rule.rule_id for rule in classes.classes]
+    if len(set(rule_ids)) != len(rule_ids):
+        raise DatabaseError("vendor_db: classes.yaml reuses a rule id")
+    regulation_ids = {reg.id for reg in regulations.regulations}
+    for rule in classes.classes:
+        for reg in rule.regulations:
+            if reg not in regulation_ids:
+                raise DatabaseError(f"vendor_db: class {rule.rule_id} cites unknown regulation {reg}")

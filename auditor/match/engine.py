@@ -1,0 +1,258 @@
+"""Match: facts x compiled intel -> indicator hits. Pure functions, no I/O.
+
+A document is matched in two steps. A prefilter squeezes every record's values into one string
+and searches it once for the anchors of all indicators (the longest word of each name, the
+package names, domains' main labels, hashes). Only records containing an anchor are matched
+precisely, field by field, by the matcher of each indicator kind.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from urllib.parse import unquote
+
+from auditor.intel.compile import CompiledIntel, cpe_parts, purl_segments
+from auditor.intel.schema import Indicator
+from auditor.match.normalize import is_compound, squeeze, words
+from auditor.models import (
+    Component,
+    Confidence,
+    DetectionClass,
+    Fact,
+    FieldKind,
+    IndicatorHit,
+    SbomDocument,
+)
+
+_HOST = re.compile(
+    r"(?<![\w.-])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63})(?![\w-])"
+)
+_CONTEXT_BEFORE = 4
+_CONTEXT_AFTER = 3
+
+Matcher = Callable[[CompiledIntel, Fact], Iterator[tuple[Indicator, str, str]]]
+
+
+def _hit(indicator: Indicator, fact: Fact, matched: str, context: str = "") -> IndicatorHit:
+    return IndicatorHit(
+        indicator_id=indicator.id,
+        kind=indicator.kind,
+        label=indicator.label,
+        field=fact.field,
+        value=fact.value if len(fact.value) <= 300 else fact.value[:297] + "...",
+        where=fact.where,
+        confidence=Confidence(indicator.confidence),
+        implies=DetectionClass(indicator.implies),
+        sources=tuple(source.url for source in indicator.sources),
+        benign_context=context,
+    )
+
+
+def _applies(intel: CompiledIntel, indicator: Indicator, fact: Fact) -> bool:
+    return fact.field in intel.fields[indicator.id]
+
+
+def _benign_context(intel: CompiledIntel, tokens: list[str], start: int, end: int) -> str:
+    """A benign-context phrase near tokens[start:end], if any."""
+    window_before = tokens[max(0, start - _CONTEXT_BEFORE - 2) : start]
+    window_after = tokens[end : end + _CONTEXT_AFTER]
+    for phrase in intel.benign_context:
+        size = len(phrase)
+        for window in (window_before, window_after):
+            for index in range(len(window) - size + 1):
+                if tuple(window[index : index + size]) == phrase:
+                    return " ".join(phrase)
+    return ""
+
+
+def match_phrases(intel: CompiledIntel, fact: Fact) -> Iterator[tuple[Indicator, str, str]]:
+    """Entity and product names, on word boundaries after normalisation.
+
+    Multi-word names are matched on camelCase-split words ("KasperskyAntiVirus" matches
+    "Kaspersky Anti-Virus"); one-word brands with inner capitals ("SafeStream") only as that
+    word. Matches of the same indicator in one value are reported once.
+    """
+    reported: set[str] = set()
+    for regex, table, camel in (
+        (intel.phrase_regex, intel.phrases, True),
+        (intel.compound_regex, intel.compounds, False),
+    ):
+        if regex is None:
+            continue
+        tokens = intel.normalizer.tokens(fact.value, camel=camel)
+        if not tokens:
+            continue
+        normalized = " " + " ".join(tokens) + " "
+        raw_words = words(fact.value, camel=camel)
+        for found in regex.finditer(normalized):
+            phrase = found.group(0)
+            candidates = [i for i in table[phrase] if _applies(intel, i, fact)]
+            if not candidates:
+                continue
+            indicator = _best_named(candidates, raw_words)
+            if indicator.id in reported:
+                continue
+            reported.add(indicator.id)
+            start = normalized.count(" ", 0, found.start()) - 1
+            end = start + len(phrase.split())
+            yield indicator, phrase, _benign_context(intel, tokens, start, end)
+
+
+def _best_named(candidates: list[Indicator], raw_words: list[str]) -> Indicator:
+    """The indicator whose exact wording (legal form included) the text uses, else the
+    shortest, most generic one."""
+    text = " " + " ".join(raw_words) + " "
+    exact = [
+        i for i in candidates
+        if " " + " ".join(words(i.value, camel=not is_compound(i.value))) + " " in text
+    ]
+    pool = exact or candidates
+    if exact:
+        return max(pool, key=lambda i: (len(i.value), i.id))
+    return min(pool, key=lambda i: (len(i.value), i.id))
+
+
+def match_package_names(
+    intel: CompiledIntel, fact: Fact
+) -> Iterator[tuple[Indicator, str, str]]:
+    """Exact package, component or file names (a file path matches on its base name)."""
+    value = fact.value.strip().casefold()
+    keys = {value}
+    if fact.field is FieldKind.FILENAME:
+        base = re.split(r"[/\\]", value)[-1]
+        keys |= {base, base.rsplit(".", 1)[0]}
+    for key in sorted(keys):
+        for indicator in intel.package_names.get(key, ()):
+            if _applies(intel, indicator, fact):
+                yield indicator, key, ""
+
+
+def match_purls(intel: CompiledIntel, fact: Fact) -> Iterator[tuple[Indicator, str, str]]:
+    """Package URLs whose type and leading segments match a pattern (reverse-DNS aware)."""
+    parsed = purl_segments(fact.value)
+    if parsed is None:
+        return
+    ptype, segments = parsed
+    for pattern in intel.purls:
+        if pattern.type != ptype or len(segments) < len(pattern.segments):
+            continue
+        if all(
+            seg == want or seg.startswith(want + ".")
+            for seg, want in zip(segments, pattern.segments)
+        ) and _applies(intel, pattern.indicator, fact):
+            yield pattern.indicator, pattern.indicator.value, ""
+
+
+def match_cpes(intel: CompiledIntel, fact: Fact) -> Iterator[tuple[Indicator, str, str]]:
+    """CPE 2.2 / 2.3 identifiers by vendor (and product where the indicator names one)."""
+    parts = cpe_parts(fact.value)
+    if parts is None:
+        return
+    vendor, product = parts
+    for pattern in intel.cpes.get(vendor, ()):
+        if (pattern.product is None or pattern.product == product) and _applies(
+            intel, pattern.indicator, fact
+        ):
+            yield pattern.indicator, f"{vendor}:{product}" if product else vendor, ""
+
+
+def match_domains(intel: CompiledIntel, fact: Fact) -> Iterator[tuple[Indicator, str, str]]:
+    """Host names in URLs, e-mail addresses and text, matched with all their parent domains."""
+    value = fact.value.lower()
+    if "%" in value:
+        value = unquote(value)
+    seen: set[str] = set()
+    for found in _HOST.finditer(value):
+        host = found.group(1)
+        labels = host.split(".")
+        for index in range(len(labels) - 1):
+            domain = ".".join(labels[index:])
+            for indicator in intel.domains.get(domain, ()):
+                if indicator.id not in seen and _applies(intel, indicator, fact):
+                    seen.add(indicator.id)
+                    yield indicator, host, ""
+
+
+def match_url_prefixes(
+    intel: CompiledIntel, fact: Fact
+) -> Iterator[tuple[Indicator, str, str]]:
+    """Repository and organisation URLs (https, git+https and scp-like git@host:org forms)."""
+    value = unquote(fact.value) if "%" in fact.value else fact.value
+    for pattern, indicator in intel.url_prefixes:
+        if pattern.search(value) and _applies(intel, indicator, fact):
+            yield indicator, indicator.value, ""
+
+
+def match_hashes(intel: CompiledIntel, fact: Fact) -> Iterator[tuple[Indicator, str, str]]:
+    """Known file digests."""
+    for indicator in intel.hashes.get(fact.value, ()):
+        if _applies(intel, indicator, fact):
+            yield indicator, fact.value, ""
+
+
+#: One matcher per indicator kind; a test checks this covers the schema's closed set.
+MATCHERS: dict[str, Matcher] = {
+    "entity-name": match_phrases,
+    "product-name": match_phrases,
+    "package-name": match_package_names,
+    "purl": match_purls,
+    "cpe": match_cpes,
+    "domain": match_domains,
+    "url-prefix": match_url_prefixes,
+    "file-hash": match_hashes,
+}
+_DISTINCT_MATCHERS: tuple[Matcher, ...] = tuple(dict.fromkeys(MATCHERS.values()))
+
+
+def _prefilter_text(fact: Fact) -> str:
+    if fact.field in (FieldKind.PURL, FieldKind.URL) and "%" in fact.value:
+        return unquote(fact.value)
+    return fact.value
+
+
+def candidates(intel: CompiledIntel, components: tuple[Component, ...]) -> list[int]:
+    """Indices of records whose squeezed values contain any anchor (a superset of matches)."""
+    if intel.anchor_regex is None or not components:
+        return []
+    blob = "\x02".join(
+        " ".join(_prefilter_text(fact) for fact in component.facts) for component in components
+    )
+    squeezed = squeeze(blob)
+    found: list[int] = []
+    index = 0
+    position = 0
+    for match in intel.anchor_regex.finditer(squeezed):
+        index += squeezed.count("\x02", position, match.start())
+        position = match.start()
+        if not found or found[-1] != index:
+            found.append(index)
+    return found
+
+
+def match_component(intel: CompiledIntel, component: Component) -> list[IndicatorHit]:
+    """Every indicator hit on one record, in fact order, without duplicates."""
+    hits: list[IndicatorHit] = []
+    seen: set[tuple[str, str]] = set()
+    for fact in component.facts:
+        for matcher in _DISTINCT_MATCHERS:
+            for indicator, matched, context in matcher(intel, fact):
+                key = (indicator.id, fact.where + "\0" + fact.value)
+                if key in seen:
+                    continue
+                seen.add(key)
+                hits.append(_hit(indicator, fact, matched, context))
+    return hits
+
+
+def match_document(
+    intel: CompiledIntel, document: SbomDocument
+) -> list[tuple[Component, list[IndicatorHit]]]:
+    """Records of ``document`` with at least one hit, in document order."""
+    result = []
+    for index in candidates(intel, document.components):
+        component = document.components[index]
+        hits = match_component(intel, component)
+        if hits:
+            result.append((component, hits))
+    return result

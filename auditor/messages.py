@@ -1,0 +1,83 @@
+"""Plain-language messages for findings, written for a procurement reader first."""
+
+from __future__ import annotations
+
+from auditor.intel.compile import CompiledIntel
+from auditor.models import DetectionClass, Finding, IndicatorHit
+
+_FIELD_WORDS = {
+    "name": "name", "group": "group", "description": "description", "supplier": "supplier",
+    "manufacturer": "manufacturer", "publisher": "publisher", "author": "author",
+    "originator": "originator", "copyright": "copyright notice", "purl": "package URL",
+    "cpe": "CPE", "swid": "software identifier", "hash": "file hash", "url": "link",
+    "email": "e-mail address", "license": "licence text", "property": "property",
+    "evidence": "identity evidence", "provider": "service provider", "endpoint": "endpoint",
+    "filename": "file name", "text": "comment", "version": "version",
+}
+_MAX_EVIDENCE = 3
+
+
+def evidence_line(hit: IndicatorHit) -> str:
+    """One piece of evidence in a sentence fragment."""
+    value = hit.value if len(hit.value) <= 80 else hit.value[:77] + "..."
+    return f"{_FIELD_WORDS.get(hit.field.value, hit.field.value)} '{value}' ({hit.label}, {hit.indicator_id})"
+
+
+def _evidence(finding: Finding) -> str:
+    hits = list(finding.hits)
+    shown = "; ".join(evidence_line(hit) for hit in hits[:_MAX_EVIDENCE])
+    more = len(hits) - _MAX_EVIDENCE
+    return shown + (f"; and {more} more" if more > 0 else "")
+
+
+def _exempt_note(intel: CompiledIntel, finding: Finding) -> str:
+    by_id = {indicator.id: indicator for indicator in intel.db.indicators}
+    exempt = [
+        by_id[hit.indicator_id].label
+        for hit in finding.hits
+        if hit.indicator_id in by_id and by_id[hit.indicator_id].bis_covered is False
+    ]
+    if not exempt:
+        return ""
+    return (
+        f" Note: {exempt[0]} is threat intelligence, which the BIS Final Determination excludes;"
+        " FAR 52.204-23 still applies."
+    )
+
+
+def describe(intel: CompiledIntel, finding: Finding) -> str:
+    """The result message: what was found, from which evidence, and what it means."""
+    subject = f"'{finding.component.display}'"
+    vendors = ", ".join(finding.other_vendors[:3])
+    evidence = _evidence(finding)
+    cls = finding.detection_class
+    if cls is DetectionClass.EMBEDDED:
+        owner = f" (supplied as {vendors})" if vendors else ""
+        text = (
+            f"Kaspersky technology embedded in another vendor's product: {subject}{owner} reveals "
+            f"Kaspersky through {evidence}. The BIS Final Determination prohibits integrating "
+            "Kaspersky software into products for US persons since 2024-09-29."
+        )
+    elif cls is DetectionClass.PRODUCT:
+        text = (
+            f"Kaspersky product present: {subject} is identified by {evidence}. US persons may "
+            "not buy, update or resell it since 2024-09-29 (BIS Final Determination)."
+        )
+    elif cls is DetectionClass.AUTHORED:
+        listed = f" It is listed with supplier {vendors}." if vendors else ""
+        text = (
+            f"Component authored or published by Kaspersky: {subject} ({evidence}).{listed} "
+            "FAR 52.204-23 prohibits software developed in whole or in part by Kaspersky for "
+            "federal contractors."
+        )
+    elif cls is DetectionClass.SERVICE:
+        text = (
+            f"Integration with a Kaspersky service: {subject} refers to {evidence}. Data may flow "
+            "to Kaspersky infrastructure."
+        )
+    else:
+        text = (
+            f"Kaspersky mentioned but not corroborated: {subject} has {evidence}. Nothing else "
+            "about it points to Kaspersky code; review it."
+        )
+    return text + _exempt_note(intel, finding)

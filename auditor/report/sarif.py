@@ -1,0 +1,260 @@
+"""SARIF 2.1.0 output, shaped for GitHub code scanning. Byte-identical for identical input."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from auditor import __version__
+from auditor.intel.load import Database
+from auditor.messages import evidence_line
+from auditor.models import AuditResult, Disposition, Finding, Level, Region, Skipped
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+TOOL_NAME = "kaspersky-sbom-auditor"
+INFORMATION_URI = "https://github.com/kaspersky-sbom-auditor/kaspersky-sbom-auditor"
+FINGERPRINT_KEY = "kasperskyAuditor/v1"
+EXIT_CODES_HELP = (
+    "Inputs that could not be read are listed with their reason and make the run exit with "
+    "code 3 (incomplete) unless findings already make it exit with 1."
+)
+_PRECISION = {"high": "high", "medium": "medium", "low": "low"}
+
+#: Notification descriptors: ids are permanent, like rule ids.
+NOTIFICATIONS = (
+    ("KAS900", "InputNotInspected", "An input could not be read; the audit is incomplete."),
+    ("KAS901", "InputNotAnSbom", "A file found in a scanned directory is not an SBOM."),
+    ("KAS902", "SchemaProblems", "An SBOM breaks its schema; it was audited as far as it could be read."),
+)
+
+
+def _rule(db: Database, detection_class: str) -> dict[str, Any]:
+    rule = db.classes[detection_class]
+    regulations = [db.regulations[reg] for reg in rule.regulations]
+    cites_text = " ".join(f"{reg.title} ({reg.citation}): {reg.summary}" for reg in regulations)
+    cites_md = "\n".join(
+        f"- **{reg.title}** ({reg.citation}). {reg.summary} [Source]({reg.sources[0].url})"
+        for reg in regulations
+    )
+    help_text = f"{rule.full_description} What to do: {rule.remediation} Regulations: {cites_text}"
+    help_md = (
+        f"{rule.full_description}\n\n**What to do:** {rule.remediation}\n\n"
+        f"**Regulations:**\n{cites_md}\n\n"
+        "Each result lists the vendor_db indicators that fired and their public sources."
+    )
+    return {
+        "id": rule.rule_id,
+        "name": rule.name,
+        "shortDescription": {"text": rule.short_description},
+        "fullDescription": {"text": rule.full_description},
+        "help": {"text": help_text, "markdown": help_md},
+        "helpUri": f"{INFORMATION_URI}/blob/main/docs/rules.md#{rule.rule_id.lower()}",
+        "defaultConfiguration": {"level": rule.level},
+        "properties": {
+            "tags": list(rule.tags),
+            "precision": "high" if rule.level == "error" else "medium",
+            "security-severity": f"{rule.security_severity:.1f}",
+            "detectionClass": rule.detection_class,
+        },
+    }
+
+
+def _region(region: Region | None) -> dict[str, int]:
+    if region is None:
+        return {"startLine": 1}
+    return {
+        "startLine": region.start_line,
+        "startColumn": region.start_column,
+        "endLine": region.end_line,
+        "endColumn": max(region.end_column, region.start_column if
+                         region.end_line == region.start_line else 1),
+    }
+
+
+def _physical(uri: str, index: int, region: Region | None) -> dict[str, Any]:
+    return {
+        "physicalLocation": {
+            "artifactLocation": {"uri": uri, "index": index},
+            "region": _region(region),
+        }
+    }
+
+
+def _result(finding: Finding, rule_index: int, artifact_index: int) -> dict[str, Any]:
+    component = finding.component
+    location = _physical(finding.artifact, artifact_index, finding.region)
+    location["logicalLocations"] = [{
+        "name": component.display,
+        "fullyQualifiedName": component.pointer or component.ref,
+        "kind": "element",
+    }]
+    related = []
+    for number, (hit, region) in enumerate(
+        zip(finding.hits, finding.evidence_regions or (None,) * len(finding.hits)), start=1
+    ):
+        entry = _physical(finding.artifact, artifact_index, region)
+        entry["id"] = number
+        entry["message"] = {"text": f"Evidence: {evidence_line(hit)}. Source: {hit.sources[0]}"}
+        related.append(entry)
+    result: dict[str, Any] = {
+        "ruleId": finding.rule_id,
+        "ruleIndex": rule_index,
+        "level": finding.level.value,
+        "message": {"text": finding.message},
+        "locations": [location],
+        "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
+        "properties": {
+            "confidence": finding.confidence.value,
+            "detectionClass": finding.detection_class.value,
+            "component": {
+                "ref": component.ref,
+                "kind": component.kind.value,
+                "name": component.name,
+                "version": component.version,
+                "pointer": component.pointer,
+            },
+            "dependencyPath": list(finding.dependency_path),
+            "otherVendors": list(finding.other_vendors),
+            "regulations": list(finding.covered_by),
+            "indicators": [
+                {
+                    "id": hit.indicator_id,
+                    "kind": hit.kind,
+                    "label": hit.label,
+                    "field": hit.field.value,
+                    "value": hit.value,
+                    "confidence": hit.confidence.value,
+                    "implies": hit.implies.value,
+                    "sources": list(hit.sources),
+                    **({"benignContext": hit.benign_context} if hit.benign_context else {}),
+                }
+                for hit in finding.hits
+            ],
+        },
+    }
+    if related:
+        result["relatedLocations"] = related[:1000]
+    return result
+
+
+def _notification(skipped: Skipped, index: int | None) -> dict[str, Any]:
+    inspected = skipped.disposition is Disposition.NOT_INSPECTED
+    descriptor = "KAS900" if inspected else "KAS901"
+    location: dict[str, Any] = {"physicalLocation": {"artifactLocation": {"uri": skipped.path}}}
+    if index is not None:
+        location["physicalLocation"]["artifactLocation"]["index"] = index
+    return {
+        "descriptor": {"id": descriptor},
+        "level": "error" if inspected else "note",
+        "message": {"text": f"{skipped.path}: {skipped.reason}"},
+        "locations": [location],
+    }
+
+
+def sort_findings(findings: tuple[Finding, ...]) -> list[Finding]:
+    """Deterministic order: by file, position, rule, fingerprint."""
+    return sorted(
+        findings,
+        key=lambda f: (
+            f.artifact,
+            f.region.start_line if f.region else 0,
+            f.region.start_column if f.region else 0,
+            f.rule_id,
+            f.fingerprint,
+        ),
+    )
+
+
+def build_sarif(result: AuditResult) -> dict[str, Any]:
+    """The SARIF log as plain data."""
+    db = result.database
+    if db is None:
+        raise ValueError("SARIF needs the database the audit ran with")
+    classes = list(db.classes)
+    rules = [_rule(db, cls) for cls in classes]
+    rule_index = {db.classes[cls].rule_id: index for index, cls in enumerate(classes)}
+    artifacts: list[dict[str, Any]] = []
+    artifact_index: dict[str, int] = {}
+    for document in sorted(result.documents, key=lambda d: d.path):
+        artifact_index[document.path] = len(artifacts)
+        artifact: dict[str, Any] = {
+            "location": {"uri": document.path},
+            "properties": {
+                "format": document.format.value,
+                "specVersion": document.spec_version,
+                "records": len(document.components),
+            },
+        }
+        if document.sha256:
+            artifact["hashes"] = {"sha-256": document.sha256}
+        artifacts.append(artifact)
+    for skipped in sorted(result.skipped, key=lambda s: s.path):
+        if skipped.path not in artifact_index:
+            artifact_index[skipped.path] = len(artifacts)
+            artifacts.append({
+                "location": {"uri": skipped.path},
+                "properties": {"status": skipped.disposition.value},
+            })
+    results = [
+        _result(f, rule_index[f.rule_id], artifact_index[f.artifact])
+        for f in sort_findings(result.findings)
+    ]
+    notifications = [
+        _notification(s, artifact_index.get(s.path)) for s in sorted(result.skipped, key=lambda s: s.path)
+    ]
+    for path in sorted(result.problems):
+        problems = result.problems[path]
+        shown = "; ".join(problems[:10]) + (f"; and {len(problems) - 10} more" if len(problems) > 10 else "")
+        notifications.append({
+            "descriptor": {"id": "KAS902"},
+            "level": "warning",
+            "message": {"text": f"{path}: {len(problems)} schema problem(s): {shown}"},
+            "locations": [{"physicalLocation": {"artifactLocation": {
+                "uri": path, "index": artifact_index[path]}}}],
+        })
+    levels = {level.value: 0 for level in Level}
+    for finding in result.findings:
+        levels[finding.level.value] += 1
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": TOOL_NAME,
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": INFORMATION_URI,
+                "rules": rules,
+                "notifications": [
+                    {"id": nid, "name": name, "shortDescription": {"text": text},
+                     "fullDescription": {"text": text},
+                     "help": {"text": f"{text} {EXIT_CODES_HELP}"},
+                     "helpUri": f"{INFORMATION_URI}#exit-codes"}
+                    for nid, name, text in NOTIFICATIONS
+                ],
+                "properties": {"vendorDb": {"version": db.version, "digest": db.digest}},
+            }
+        },
+        "invocations": [{
+            "executionSuccessful": result.complete,
+            "toolExecutionNotifications": notifications,
+        }],
+        "columnKind": "unicodeCodePoints",
+        "artifacts": artifacts,
+        "results": results,
+        "properties": {
+            "vendorDb": {"version": db.version, "digest": db.digest},
+            "coverage": {
+                "inputs": len(result.documents) + len(result.skipped),
+                "inspected": len(result.documents),
+                "notInspected": len(result.not_inspected),
+                "notAnSbom": len(result.skipped) - len(result.not_inspected),
+                "records": sum(len(d.components) for d in result.documents),
+            },
+            "resultsByLevel": levels,
+        },
+    }
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def render_sarif(result: AuditResult) -> str:
+    """SARIF text: sorted keys, two-space indent, UTF-8, trailing newline."""
+    return json.dumps(build_sarif(result), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -1,0 +1,90 @@
+"""The default terminal / CI-log report: plain text, one block per finding, a verdict line."""
+
+from __future__ import annotations
+
+from auditor.messages import evidence_line
+from auditor.models import AuditResult, Disposition, Finding
+from auditor.outcome import FailOn, failing, verdict
+from auditor.report.sarif import sort_findings
+
+_CLASS_TITLES = {
+    "product": "Kaspersky product present",
+    "embedded": "Kaspersky technology embedded in another vendor's product",
+    "authored": "Component authored or published by Kaspersky",
+    "service": "Integration with a Kaspersky service",
+    "mention": "Kaspersky mentioned, not corroborated",
+}
+_MAX_EVIDENCE = 6
+
+
+def _where(finding: Finding) -> str:
+    place = finding.artifact
+    if finding.region:
+        place += f":{finding.region.start_line}:{finding.region.start_column}"
+    return place
+
+
+def _block(finding: Finding) -> list[str]:
+    title = _CLASS_TITLES[finding.detection_class.value]
+    lines = [
+        f"{finding.level.value.upper():<7} {finding.rule_id}  {title}  "
+        f"[confidence: {finding.confidence.value}]",
+        f"  component: {finding.component.display} ({finding.component.kind.value})",
+        f"  where:     {_where(finding)}",
+    ]
+    if finding.other_vendors:
+        lines.append(f"  supplier:  {', '.join(finding.other_vendors[:3])}")
+    if len(finding.dependency_path) > 1:
+        lines.append(f"  path:      {' > '.join(finding.dependency_path)}")
+    for index, hit in enumerate(finding.hits[:_MAX_EVIDENCE]):
+        label = "evidence:" if index == 0 else ""
+        lines.append(f"  {label:<10} {evidence_line(hit)}")
+    if len(finding.hits) > _MAX_EVIDENCE:
+        lines.append(f"  {'':<10} ... and {len(finding.hits) - _MAX_EVIDENCE} more")
+    lines.append(f"  meaning:   {finding.message}")
+    return lines
+
+
+def render_table(result: AuditResult, fail_on: FailOn) -> str:
+    """Human-readable report."""
+    records = sum(len(d.components) for d in result.documents)
+    out = [
+        f"kaspersky-sbom-auditor {result.tool_version} | vendor_db {result.db_version} "
+        f"({result.db_digest[:12]})",
+        f"Audited {len(result.documents)} SBOM(s) with {records} record(s); "
+        f"{len(result.not_inspected)} input(s) not inspected.",
+        "",
+    ]
+    for finding in sort_findings(result.findings):
+        out.extend(_block(finding))
+        out.append("")
+    if not result.findings:
+        out.extend(["No Kaspersky software found in the inputs that were read.", ""])
+    problems = {path: items for path, items in result.problems.items() if items}
+    if problems:
+        out.append("SCHEMA PROBLEMS (audited anyway, as far as readable)")
+        for path in sorted(problems):
+            items = problems[path]
+            out.append(f"  {path}: {len(items)} problem(s), e.g. {items[0]}")
+        out.append("")
+    if result.not_inspected:
+        out.append("NOT INSPECTED (the audit is incomplete)")
+        out.extend(f"  {s.path}: {s.reason}" for s in sorted(result.not_inspected, key=lambda s: s.path))
+        out.append("")
+    ignored = [s for s in result.skipped if s.disposition is Disposition.NOT_AN_SBOM]
+    if ignored:
+        out.append(f"Ignored {len(ignored)} file(s) found in directories that are not SBOMs:")
+        out.extend(f"  {s.path}: {s.reason}" for s in sorted(ignored, key=lambda s: s.path)[:20])
+        if len(ignored) > 20:
+            out.append(f"  ... and {len(ignored) - 20} more")
+        out.append("")
+    counts = {level: 0 for level in ("error", "warning", "note")}
+    for finding in result.findings:
+        counts[finding.level.value] += 1
+    word = verdict(result, fail_on).upper()
+    out.append(
+        f"Verdict: {word} - {counts['error']} error(s), {counts['warning']} warning(s), "
+        f"{counts['note']} note(s); {failing(result, fail_on)} at or above --fail-on {fail_on.value}"
+        + ("; some inputs were not inspected" if not result.complete else "")
+    )
+    return "\n".join(out) + "\n"
