@@ -79,15 +79,16 @@ def _walk(root: Path) -> Iterator[InputFile]:
                 yield InputFile(path, display_path(path), explicit=False)
 
 
-def read_input(
-    item: InputFile, options: AuditOptions
-) -> tuple[SbomDocument, bytes] | Skipped:
+def read_input(item: InputFile, options: AuditOptions) -> tuple[SbomDocument, bytes] | Skipped:
     """Read one input file into a document (with its bytes), or say why it was not audited."""
     try:
         size = item.path.stat().st_size
         if size > options.max_file_size:
-            return Skipped(item.display, f"file is {size} bytes, over the {options.max_file_size}"
-                           "-byte limit (--max-file-size)")
+            return Skipped(
+                item.display,
+                f"file is {size} bytes, over the {options.max_file_size}"
+                "-byte limit (--max-file-size)",
+            )
         data = item.path.read_bytes()
     except OSError as exc:
         return Skipped(item.display, f"cannot read file: {exc.strerror or exc}")
@@ -112,8 +113,9 @@ def audit_document(intel: CompiledIntel, document: SbomDocument, data: bytes) ->
         component = finding.component
         region = locator.region(component.pointer, component.line)
         evidence = tuple(
-            locator.region(hit.where if hit.where.startswith("line:")
-                           else component.pointer + hit.where)
+            locator.region(
+                hit.where if hit.where.startswith("line:") else component.pointer + hit.where
+            )
             for hit in finding.hits
         )
         located.append(replace(finding, region=region, evidence_regions=evidence))

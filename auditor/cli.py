@@ -7,9 +7,8 @@ import sys
 from pathlib import Path
 from typing import Annotated, NoReturn
 
-from typing_extensions import assert_never
-
 import typer
+from typing_extensions import assert_never
 
 from auditor import __version__
 from auditor.errors import AuditorError
@@ -66,8 +65,10 @@ def _fail(message: str, code: ExitCode = ExitCode.USAGE) -> NoReturn:
 def scan(
     paths: Annotated[
         list[Path],
-        typer.Argument(help="SBOM files and directories (walked recursively; every SBOM found "
-                       "is audited). Formats are recognised by content, not by file name."),
+        typer.Argument(
+            help="SBOM files and directories (walked recursively; every SBOM found "
+            "is audited). Formats are recognised by content, not by file name."
+        ),
     ],
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="Report format.")
@@ -79,11 +80,17 @@ def scan(
         FailOn, typer.Option("--fail-on", help="Lowest finding level that makes the exit code 1.")
     ] = FailOn.WARNING,
     db: Annotated[
-        Path | None, typer.Option("--db", help="Use this vendor_db directory instead of the bundled one.")
+        Path | None,
+        typer.Option("--db", help="Use this vendor_db directory instead of the bundled one."),
     ] = None,
     max_file_size: Annotated[
-        int, typer.Option("--max-file-size", min=1, help="Inputs larger than this many bytes "
-                          "are not inspected (and make the audit incomplete).")
+        int,
+        typer.Option(
+            "--max-file-size",
+            min=1,
+            help="Inputs larger than this many bytes "
+            "are not inspected (and make the audit incomplete).",
+        ),
     ] = 1 << 30,
 ) -> None:
     """Audit SBOMs for Kaspersky software."""

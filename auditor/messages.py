@@ -6,13 +6,29 @@ from auditor.intel.compile import CompiledIntel
 from auditor.models import DetectionClass, Finding, IndicatorHit
 
 _FIELD_WORDS = {
-    "name": "name", "group": "group", "description": "description", "supplier": "supplier",
-    "manufacturer": "manufacturer", "publisher": "publisher", "author": "author",
-    "originator": "originator", "copyright": "copyright notice", "purl": "package URL",
-    "cpe": "CPE", "swid": "software identifier", "hash": "file hash", "url": "link",
-    "email": "e-mail address", "license": "licence text", "property": "property",
-    "evidence": "identity evidence", "provider": "service provider", "endpoint": "endpoint",
-    "filename": "file name", "text": "comment", "version": "version",
+    "name": "name",
+    "group": "group",
+    "description": "description",
+    "supplier": "supplier",
+    "manufacturer": "manufacturer",
+    "publisher": "publisher",
+    "author": "author",
+    "originator": "originator",
+    "copyright": "copyright notice",
+    "purl": "package URL",
+    "cpe": "CPE",
+    "swid": "software identifier",
+    "hash": "file hash",
+    "url": "link",
+    "email": "e-mail address",
+    "license": "licence text",
+    "property": "property",
+    "evidence": "identity evidence",
+    "provider": "service provider",
+    "endpoint": "endpoint",
+    "filename": "file name",
+    "text": "comment",
+    "version": "version",
 }
 _MAX_EVIDENCE = 3
 
@@ -20,7 +36,8 @@ _MAX_EVIDENCE = 3
 def evidence_line(hit: IndicatorHit) -> str:
     """One piece of evidence in a sentence fragment."""
     value = hit.value if len(hit.value) <= 80 else hit.value[:77] + "..."
-    return f"{_FIELD_WORDS.get(hit.field.value, hit.field.value)} '{value}' ({hit.label}, {hit.indicator_id})"
+    field = _FIELD_WORDS.get(hit.field.value, hit.field.value)
+    return f"{field} '{value}' ({hit.label}, {hit.indicator_id})"
 
 
 def _evidence(finding: Finding) -> str:

@@ -41,7 +41,7 @@ class OrderedEnum(str, enum.Enum):
         return self.rank >= other.rank
 
     def __str__(self) -> str:
-        return self.value
+        return str(self.value)
 
 
 class Level(OrderedEnum):

@@ -29,13 +29,19 @@ from auditor.models import (
 
 #: Fields that name the organisation responsible for a record.
 VENDOR_FIELDS = (
-    FieldKind.SUPPLIER, FieldKind.MANUFACTURER, FieldKind.PUBLISHER, FieldKind.PROVIDER,
+    FieldKind.SUPPLIER,
+    FieldKind.MANUFACTURER,
+    FieldKind.PUBLISHER,
+    FieldKind.PROVIDER,
     FieldKind.ORIGINATOR,
 )
 _NAME_KINDS = ("entity-name", "product-name")
 _CLASS_ORDER = (
-    DetectionClass.EMBEDDED, DetectionClass.PRODUCT, DetectionClass.AUTHORED,
-    DetectionClass.SERVICE, DetectionClass.MENTION,
+    DetectionClass.EMBEDDED,
+    DetectionClass.PRODUCT,
+    DetectionClass.AUTHORED,
+    DetectionClass.SERVICE,
+    DetectionClass.MENTION,
 )
 
 
@@ -83,8 +89,12 @@ def classify(
     vendors = other_vendors(component, hits)
     if not strong:
         confidence = max(conf for _, _, conf in judged)
-        return (DetectionClass.MENTION, min(confidence, Confidence.MEDIUM), vendors,
-                tuple(sorted(hits, key=_evidence_order)))
+        return (
+            DetectionClass.MENTION,
+            min(confidence, Confidence.MEDIUM),
+            vendors,
+            tuple(sorted(hits, key=_evidence_order)),
+        )
     classes = {cls for _, cls, _ in strong}
     kaspersky_attribution = any(
         hit.tier is Tier.ATTRIBUTION and hit.kind in _NAME_KINDS for hit, _, _ in strong
@@ -134,7 +144,9 @@ def subject_identity(component: Component) -> str:
     return f"{component.kind.value}:{component.ref}"
 
 
-def fingerprint(rule_id: str, artifact: str, component: Component, hits: Iterable[IndicatorHit]) -> str:
+def fingerprint(
+    rule_id: str, artifact: str, component: Component, hits: Iterable[IndicatorHit]
+) -> str:
     """Stable across runs and unrelated edits: rule, artifact, subject and indicator ids."""
     indicator_ids = sorted({hit.indicator_id for hit in hits})
     material = "\n".join([rule_id, artifact, subject_identity(component), *indicator_ids])
@@ -156,8 +168,11 @@ class DependencyIndex:
         roots = list(document.roots)
         if not roots:
             has_parent = {child for kids in children.values() for child in kids}
-            roots = [c.ref for c in document.components
-                     if c.kind is not ComponentKind.DOCUMENT and c.ref not in has_parent][:1]
+            roots = [
+                c.ref
+                for c in document.components
+                if c.kind is not ComponentKind.DOCUMENT and c.ref not in has_parent
+            ][:1]
         self.parents: dict[str, str | None] = {}
         queue = deque(roots)
         for root in roots:

@@ -108,7 +108,9 @@ def _licenses(facts: FactList, value: object, where: str) -> None:
                     party = licensor.get(role)
                     if isinstance(party, dict):
                         _organization(
-                            facts, FieldKind.TEXT, party.get("organization"),
+                            facts,
+                            FieldKind.TEXT,
+                            party.get("organization"),
                             f"{base}/license/licensing/{role}/organization",
                         )
 
@@ -148,18 +150,27 @@ def _evidence(facts: FactList, value: object, where: str) -> None:
     identities = identity if isinstance(identity, list) else [identity]
     for index, ident in enumerate(identities):
         if isinstance(ident, dict):
-            base = f"{where}/identity/{index}" if isinstance(identity, list) else f"{where}/identity"
+            base = (
+                f"{where}/identity/{index}" if isinstance(identity, list) else f"{where}/identity"
+            )
             field = text(ident.get("field"))
             concluded = ident.get("concludedValue")
-            kind = {"purl": FieldKind.PURL, "cpe": FieldKind.CPE, "swid": FieldKind.SWID,
-                    "hash": FieldKind.HASH}.get(field, FieldKind.EVIDENCE)
+            kind = {
+                "purl": FieldKind.PURL,
+                "cpe": FieldKind.CPE,
+                "swid": FieldKind.SWID,
+                "hash": FieldKind.HASH,
+            }.get(field, FieldKind.EVIDENCE)
             facts.add(kind, concluded, f"{base}/concludedValue")
             methods = ident.get("methods")
             if isinstance(methods, list):
                 for mindex, method in enumerate(methods):
                     if isinstance(method, dict):
-                        facts.add(FieldKind.EVIDENCE, method.get("value"),
-                                  f"{base}/methods/{mindex}/value")
+                        facts.add(
+                            FieldKind.EVIDENCE,
+                            method.get("value"),
+                            f"{base}/methods/{mindex}/value",
+                        )
     copyrights = value.get("copyright")
     if isinstance(copyrights, list):
         for index, item in enumerate(copyrights):
@@ -169,8 +180,11 @@ def _evidence(facts: FactList, value: object, where: str) -> None:
     if isinstance(occurrences, list):
         for index, item in enumerate(occurrences):
             if isinstance(item, dict):
-                facts.add(FieldKind.FILENAME, item.get("location"),
-                          f"{where}/occurrences/{index}/location")
+                facts.add(
+                    FieldKind.FILENAME,
+                    item.get("location"),
+                    f"{where}/occurrences/{index}/location",
+                )
     _licenses(facts, value.get("licenses"), f"{where}/licenses")
 
 
@@ -263,8 +277,12 @@ def _walk(
         facts = component_facts(node)
         out.append(
             facts.build(
-                ref=ref, kind=kind, name=name, version=text(node.get("version")),
-                pointer=pointer, parent=parent,
+                ref=ref,
+                kind=kind,
+                name=name,
+                version=text(node.get("version")),
+                pointer=pointer,
+                parent=parent,
             )
         )
         children = node.get(key)
@@ -305,7 +323,10 @@ def _metadata_record(meta: dict[str, Any]) -> Component:
     _licenses(facts, meta.get("licenses"), "/licenses")
     _properties(facts, meta.get("properties"), "/properties")
     return facts.build(
-        ref="#metadata", kind=ComponentKind.DOCUMENT, name="SBOM metadata", version="",
+        ref="#metadata",
+        kind=ComponentKind.DOCUMENT,
+        name="SBOM metadata",
+        version="",
         pointer="/metadata",
     )
 
@@ -336,22 +357,40 @@ def read(path: str, data: bytes, fmt: SbomFormat = SbomFormat.CYCLONEDX_JSON) ->
         root = meta.get("component")
         if root is not None:
             first = len(components)
-            _walk([("/metadata/component", root, None)], "components",
-                  ComponentKind.COMPONENT, components, problems, seen)
+            _walk(
+                [("/metadata/component", root, None)],
+                "components",
+                ComponentKind.COMPONENT,
+                components,
+                problems,
+                seen,
+            )
             if len(components) > first:
                 roots.append(components[first].ref)
     top = doc.get("components")
     if top is not None and not isinstance(top, list):
         problems.add("/components: expected an array")
     elif top:
-        _walk([(f"/components/{i}", c, None) for i, c in enumerate(top)], "components",
-              ComponentKind.COMPONENT, components, problems, seen)
+        _walk(
+            [(f"/components/{i}", c, None) for i, c in enumerate(top)],
+            "components",
+            ComponentKind.COMPONENT,
+            components,
+            problems,
+            seen,
+        )
     services = doc.get("services")
     if services is not None and not isinstance(services, list):
         problems.add("/services: expected an array")
     elif services:
-        _walk([(f"/services/{i}", s, None) for i, s in enumerate(services)], "services",
-              ComponentKind.SERVICE, components, problems, seen)
+        _walk(
+            [(f"/services/{i}", s, None) for i, s in enumerate(services)],
+            "services",
+            ComponentKind.SERVICE,
+            components,
+            problems,
+            seen,
+        )
     edges: list[tuple[str, str]] = []
     for index, dep in _dicts(doc.get("dependencies"), "/dependencies", problems):
         ref = dep.get("ref")
@@ -361,7 +400,12 @@ def read(path: str, data: bytes, fmt: SbomFormat = SbomFormat.CYCLONEDX_JSON) ->
         for key in ("dependsOn", "provides"):
             edges.extend((ref, child) for child in _strings(dep.get(key)))
     return SbomDocument(
-        path=path, format=fmt, spec_version=spec, components=tuple(components),
-        edges=tuple(edges), roots=tuple(roots), problems=problems.result(),
+        path=path,
+        format=fmt,
+        spec_version=spec,
+        components=tuple(components),
+        edges=tuple(edges),
+        roots=tuple(roots),
+        problems=problems.result(),
         name=next((c.name for c in components if roots and c.ref == roots[0]), ""),
     )

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import re
 
-from lxml import etree
-
 from auditor.errors import UnreadableInput
 from auditor.ingest.cyclonedx_json import KNOWN_SPEC_VERSIONS, Problems
 from auditor.ingest.records import FactList
-from auditor.ingest.xmlsafe import local, parse_xml
+from auditor.ingest.xmlsafe import Element, local, parse_xml
 from auditor.models import Component, ComponentKind, FieldKind, SbomDocument, SbomFormat
 
 _NS_VERSION = re.compile(r"cyclonedx\.org/schema/bom/(\d+\.\d+)")
-Element = etree._Element
 
 
 def _children(node: Element, name: str) -> list[Element]:
@@ -69,13 +66,27 @@ def _licenses(facts: FactList, node: Element | None) -> None:
             _add(facts, FieldKind.URL, _child(item, "url"))
 
 
+_IDENTITY_FIELDS = {
+    "purl": FieldKind.PURL,
+    "cpe": FieldKind.CPE,
+    "swid": FieldKind.SWID,
+    "hash": FieldKind.HASH,
+}
+
+
 def _component_facts(node: Element) -> FactList:
     facts = FactList()
     for name, field in (
-        ("name", FieldKind.NAME), ("group", FieldKind.GROUP), ("version", FieldKind.VERSION),
-        ("description", FieldKind.DESCRIPTION), ("publisher", FieldKind.PUBLISHER),
-        ("author", FieldKind.AUTHOR), ("copyright", FieldKind.COPYRIGHT),
-        ("purl", FieldKind.PURL), ("cpe", FieldKind.CPE), ("omniborId", FieldKind.SWID),
+        ("name", FieldKind.NAME),
+        ("group", FieldKind.GROUP),
+        ("version", FieldKind.VERSION),
+        ("description", FieldKind.DESCRIPTION),
+        ("publisher", FieldKind.PUBLISHER),
+        ("author", FieldKind.AUTHOR),
+        ("copyright", FieldKind.COPYRIGHT),
+        ("purl", FieldKind.PURL),
+        ("cpe", FieldKind.CPE),
+        ("omniborId", FieldKind.SWID),
         ("swhid", FieldKind.SWID),
     ):
         for child in _children(node, name):
@@ -116,9 +127,8 @@ def _component_facts(node: Element) -> FactList:
     evidence = _child(node, "evidence")
     if evidence is not None:
         for identity in _children(evidence, "identity"):
-            field = _text(_child(identity, "field"))
-            kind = {"purl": FieldKind.PURL, "cpe": FieldKind.CPE, "swid": FieldKind.SWID,
-                    "hash": FieldKind.HASH}.get(field, FieldKind.EVIDENCE)
+            identity_field = _text(_child(identity, "field"))
+            kind = _IDENTITY_FIELDS.get(identity_field, FieldKind.EVIDENCE)
             _add(facts, kind, _child(identity, "concludedValue"))
             methods = _child(identity, "methods")
             if methods is not None:
@@ -176,8 +186,13 @@ def _walk(
         facts = _component_facts(node)
         out.append(
             facts.build(
-                ref=ref, kind=kind, name=name, version=_text(_child(node, "version")),
-                pointer=pointer, line=node.sourceline, parent=parent,
+                ref=ref,
+                kind=kind,
+                name=name,
+                version=_text(_child(node, "version")),
+                pointer=pointer,
+                line=node.sourceline,
+                parent=parent,
             )
         )
         container = _child(node, f"{item}s")
@@ -211,8 +226,12 @@ def _metadata(meta: Element) -> Component:
         for prop in _children(props, "property"):
             facts.add(FieldKind.PROPERTY, f"{prop.get('name') or ''}={_text(prop)}", _where(prop))
     return facts.build(
-        ref="#metadata", kind=ComponentKind.DOCUMENT, name="SBOM metadata", version="",
-        pointer="/bom/metadata", line=meta.sourceline,
+        ref="#metadata",
+        kind=ComponentKind.DOCUMENT,
+        name="SBOM metadata",
+        version="",
+        pointer="/bom/metadata",
+        line=meta.sourceline,
     )
 
 
@@ -222,7 +241,9 @@ def read(path: str, data: bytes, fmt: SbomFormat = SbomFormat.CYCLONEDX_XML) -> 
     if local(root.tag) != "bom":
         raise UnreadableInput(f"CycloneDX XML root must be <bom>, found <{local(root.tag)}>")
     problems = Problems()
-    namespace = root.tag[1:].split("}", 1)[0] if isinstance(root.tag, str) and "}" in root.tag else ""
+    namespace = (
+        root.tag[1:].split("}", 1)[0] if isinstance(root.tag, str) and "}" in root.tag else ""
+    )
     match = _NS_VERSION.search(namespace)
     spec = match.group(1) if match else ""
     if spec not in KNOWN_SPEC_VERSIONS:
@@ -236,19 +257,41 @@ def read(path: str, data: bytes, fmt: SbomFormat = SbomFormat.CYCLONEDX_XML) -> 
         main = _child(meta, "component")
         if main is not None:
             first = len(components)
-            _walk([("/bom/metadata/component", main, None)], "component",
-                  ComponentKind.COMPONENT, components, problems, seen)
+            _walk(
+                [("/bom/metadata/component", main, None)],
+                "component",
+                ComponentKind.COMPONENT,
+                components,
+                problems,
+                seen,
+            )
             roots.append(components[first].ref)
     top = _child(root, "components")
     if top is not None:
-        _walk([(f"/bom/components/component[{i + 1}]", c, None)
-               for i, c in enumerate(_children(top, "component"))],
-              "component", ComponentKind.COMPONENT, components, problems, seen)
+        _walk(
+            [
+                (f"/bom/components/component[{i + 1}]", c, None)
+                for i, c in enumerate(_children(top, "component"))
+            ],
+            "component",
+            ComponentKind.COMPONENT,
+            components,
+            problems,
+            seen,
+        )
     services = _child(root, "services")
     if services is not None:
-        _walk([(f"/bom/services/service[{i + 1}]", s, None)
-               for i, s in enumerate(_children(services, "service"))],
-              "service", ComponentKind.SERVICE, components, problems, seen)
+        _walk(
+            [
+                (f"/bom/services/service[{i + 1}]", s, None)
+                for i, s in enumerate(_children(services, "service"))
+            ],
+            "service",
+            ComponentKind.SERVICE,
+            components,
+            problems,
+            seen,
+        )
     edges: list[tuple[str, str]] = []
     deps = _child(root, "dependencies")
     if deps is not None:
@@ -263,7 +306,12 @@ def read(path: str, data: bytes, fmt: SbomFormat = SbomFormat.CYCLONEDX_XML) -> 
                 if local(child.tag) in ("dependency", "provides") and child.get("ref")
             )
     return SbomDocument(
-        path=path, format=fmt, spec_version=spec, components=tuple(components),
-        edges=tuple(edges), roots=tuple(roots), problems=problems.result(),
+        path=path,
+        format=fmt,
+        spec_version=spec,
+        components=tuple(components),
+        edges=tuple(edges),
+        roots=tuple(roots),
+        problems=problems.result(),
         name=next((c.name for c in components if roots and c.ref == roots[0]), ""),
     )

@@ -15,7 +15,7 @@ from auditor.models import Region, SbomFormat
 
 _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
-_SCANSTRING = json.decoder.scanstring
+_SCANSTRING = json.decoder.scanstring  # type: ignore[attr-defined]
 _JSON_FORMATS = (SbomFormat.CYCLONEDX_JSON, SbomFormat.SPDX_JSON, SbomFormat.SPDX3_JSONLD)
 
 

@@ -42,7 +42,7 @@ def to_utf8(data: bytes) -> bytes:
 
 def sniff(data: bytes) -> Sniffed:
     """Decide which SBOM format ``data`` holds by looking at its content."""
-    head = data[:_HEAD].lstrip()
+    head = to_utf8(data[:_HEAD]).lstrip()
     if not head:
         return Sniffed(None, "empty file")
     if b"\x00" in head[:4096]:
@@ -60,7 +60,7 @@ def sniff(data: bytes) -> Sniffed:
 
 
 def _sniff_json(head: bytes) -> Sniffed:
-    if re.search(rb'"bomFormat"\s*:\s*"CycloneDX"', head) or re.search(
+    if re.search(rb'"bomFormat"\s*:', head) or re.search(
         rb'"\$schema"\s*:\s*"[^"]*cyclonedx', head
     ):
         return Sniffed(SbomFormat.CYCLONEDX_JSON)
@@ -68,9 +68,7 @@ def _sniff_json(head: bytes) -> Sniffed:
         return Sniffed(SbomFormat.SPDX3_JSONLD)
     if re.search(rb'"spdxVersion"\s*:', head) or re.search(rb'"SPDXID"\s*:', head):
         return Sniffed(SbomFormat.SPDX_JSON)
-    if re.search(rb'"specVersion"\s*:', head) and re.search(
-        rb'"(components|metadata|dependencies|services)"\s*:', head
-    ):
+    if re.search(rb'"specVersion"\s*:\s*"1\.\d+"', head):
         return Sniffed(SbomFormat.CYCLONEDX_JSON)
     return Sniffed(None, "JSON, but neither CycloneDX nor SPDX (no bomFormat/spdxVersion key)")
 

@@ -15,24 +15,54 @@ from auditor.models import FieldKind
 
 #: Fields each kind looks at when an indicator does not restrict them.
 DEFAULT_FIELDS: dict[str, frozenset[FieldKind]] = {
-    "entity-name": frozenset({
-        FieldKind.NAME, FieldKind.GROUP, FieldKind.DESCRIPTION, FieldKind.SUPPLIER,
-        FieldKind.MANUFACTURER, FieldKind.PUBLISHER, FieldKind.AUTHOR, FieldKind.ORIGINATOR,
-        FieldKind.COPYRIGHT, FieldKind.LICENSE, FieldKind.PROPERTY, FieldKind.EVIDENCE,
-        FieldKind.PROVIDER, FieldKind.TEXT, FieldKind.SWID,
-    }),
+    "entity-name": frozenset(
+        {
+            FieldKind.NAME,
+            FieldKind.GROUP,
+            FieldKind.DESCRIPTION,
+            FieldKind.SUPPLIER,
+            FieldKind.MANUFACTURER,
+            FieldKind.PUBLISHER,
+            FieldKind.AUTHOR,
+            FieldKind.ORIGINATOR,
+            FieldKind.COPYRIGHT,
+            FieldKind.LICENSE,
+            FieldKind.PROPERTY,
+            FieldKind.EVIDENCE,
+            FieldKind.PROVIDER,
+            FieldKind.TEXT,
+            FieldKind.SWID,
+        }
+    ),
     "package-name": frozenset({FieldKind.NAME, FieldKind.FILENAME}),
     "purl": frozenset({FieldKind.PURL}),
     "cpe": frozenset({FieldKind.CPE}),
-    "domain": frozenset({
-        FieldKind.URL, FieldKind.EMAIL, FieldKind.ENDPOINT, FieldKind.PROPERTY,
-        FieldKind.DESCRIPTION, FieldKind.TEXT, FieldKind.EVIDENCE, FieldKind.SUPPLIER,
-        FieldKind.AUTHOR, FieldKind.PUBLISHER, FieldKind.COPYRIGHT, FieldKind.PROVIDER,
-    }),
-    "url-prefix": frozenset({
-        FieldKind.URL, FieldKind.PROPERTY, FieldKind.DESCRIPTION, FieldKind.TEXT,
-        FieldKind.EVIDENCE, FieldKind.ENDPOINT,
-    }),
+    "domain": frozenset(
+        {
+            FieldKind.URL,
+            FieldKind.EMAIL,
+            FieldKind.ENDPOINT,
+            FieldKind.PROPERTY,
+            FieldKind.DESCRIPTION,
+            FieldKind.TEXT,
+            FieldKind.EVIDENCE,
+            FieldKind.SUPPLIER,
+            FieldKind.AUTHOR,
+            FieldKind.PUBLISHER,
+            FieldKind.COPYRIGHT,
+            FieldKind.PROVIDER,
+        }
+    ),
+    "url-prefix": frozenset(
+        {
+            FieldKind.URL,
+            FieldKind.PROPERTY,
+            FieldKind.DESCRIPTION,
+            FieldKind.TEXT,
+            FieldKind.EVIDENCE,
+            FieldKind.ENDPOINT,
+        }
+    ),
     "file-hash": frozenset({FieldKind.HASH}),
 }
 DEFAULT_FIELDS["product-name"] = DEFAULT_FIELDS["entity-name"]
@@ -174,7 +204,10 @@ def compile_intel(db: Database) -> CompiledIntel:
         elif kind == "url-prefix":
             host, _, path = indicator.value.partition("/")
             pattern = re.compile(
-                r"(?:^|[/@.]|\s)" + re.escape(host) + r"[/:]" + re.escape(path.rstrip("/"))
+                r"(?:^|[/@.]|\s)"
+                + re.escape(host)
+                + r"[/:]"
+                + re.escape(path.rstrip("/"))
                 + r"(?:[/.#?@\s]|$)",
                 re.IGNORECASE,
             )

@@ -117,7 +117,9 @@ def _check_references(
     entity_ids = {entity.id for entity in entities}
     for indicator in indicators:
         if indicator.entity and indicator.entity not in entity_ids:
-            raise DatabaseError(f"vendor_db: {indicator.id} names unknown entity {indicator.entity}")
+            raise DatabaseError(
+                f"vendor_db: {indicator.id} names unknown entity {indicator.entity}"
+            )
     wanted = {"product", "embedded", "authored", "service", "mention"}
     have = {rule.detection_class for rule in classes.classes}
     if have != wanted:
@@ -129,4 +131,6 @@ def _check_references(
     for rule in classes.classes:
         for reg in rule.regulations:
             if reg not in regulation_ids:
-                raise DatabaseError(f"vendor_db: class {rule.rule_id} cites unknown regulation {reg}")
+                raise DatabaseError(
+                    f"vendor_db: class {rule.rule_id} cites unknown regulation {reg}"
+                )

@@ -18,9 +18,29 @@ ConfidenceName = Literal["high", "medium", "low"]
 ClassName = Literal["product", "embedded", "authored", "service", "mention"]
 LevelName = Literal["error", "warning", "note"]
 FieldName = Literal[
-    "name", "group", "version", "description", "supplier", "manufacturer", "publisher",
-    "author", "originator", "copyright", "purl", "cpe", "swid", "hash", "url", "email",
-    "license", "property", "evidence", "provider", "endpoint", "filename", "text",
+    "name",
+    "group",
+    "version",
+    "description",
+    "supplier",
+    "manufacturer",
+    "publisher",
+    "author",
+    "originator",
+    "copyright",
+    "purl",
+    "cpe",
+    "swid",
+    "hash",
+    "url",
+    "email",
+    "license",
+    "property",
+    "evidence",
+    "provider",
+    "endpoint",
+    "filename",
+    "text",
 ]
 SourceGrade = Literal["official", "vendor", "secondary", "dataset", "third-party"]
 

@@ -25,9 +25,7 @@ from auditor.models import (
     SbomDocument,
 )
 
-_HOST = re.compile(
-    r"(?<![\w.-])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63})(?![\w-])"
-)
+_HOST = re.compile(r"(?<![\w.-])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63})(?![\w-])")
 _CONTEXT_BEFORE = 4
 _CONTEXT_AFTER = 3
 
@@ -104,7 +102,8 @@ def _best_named(candidates: list[Indicator], raw_words: list[str]) -> Indicator:
     shortest, most generic one."""
     text = " " + " ".join(raw_words) + " "
     exact = [
-        i for i in candidates
+        i
+        for i in candidates
         if " " + " ".join(words(i.value, camel=not is_compound(i.value))) + " " in text
     ]
     pool = exact or candidates
@@ -113,9 +112,7 @@ def _best_named(candidates: list[Indicator], raw_words: list[str]) -> Indicator:
     return min(pool, key=lambda i: (len(i.value), i.id))
 
 
-def match_package_names(
-    intel: CompiledIntel, fact: Fact
-) -> Iterator[tuple[Indicator, str, str]]:
+def match_package_names(intel: CompiledIntel, fact: Fact) -> Iterator[tuple[Indicator, str, str]]:
     """Exact package, component or file names (a file path matches on its base name)."""
     value = fact.value.strip().casefold()
     keys = {value}
@@ -139,7 +136,7 @@ def match_purls(intel: CompiledIntel, fact: Fact) -> Iterator[tuple[Indicator, s
             continue
         if all(
             seg == want or seg.startswith(want + ".")
-            for seg, want in zip(segments, pattern.segments)
+            for seg, want in zip(segments, pattern.segments, strict=False)
         ) and _applies(intel, pattern.indicator, fact):
             yield pattern.indicator, pattern.indicator.value, ""
 
@@ -168,15 +165,19 @@ def match_domains(intel: CompiledIntel, fact: Fact) -> Iterator[tuple[Indicator,
         labels = host.split(".")
         for index in range(len(labels) - 1):
             domain = ".".join(labels[index:])
-            for indicator in intel.domains.get(domain, ()):
-                if indicator.id not in seen and _applies(intel, indicator, fact):
+            matching = [
+                i
+                for i in intel.domains.get(domain, ())
+                if i.id not in seen and _applies(intel, i, fact)
+            ]
+            if matching:  # the most specific listed domain speaks for the host
+                for indicator in matching:
                     seen.add(indicator.id)
                     yield indicator, host, ""
+                break
 
 
-def match_url_prefixes(
-    intel: CompiledIntel, fact: Fact
-) -> Iterator[tuple[Indicator, str, str]]:
+def match_url_prefixes(intel: CompiledIntel, fact: Fact) -> Iterator[tuple[Indicator, str, str]]:
     """Repository and organisation URLs (https, git+https and scp-like git@host:org forms)."""
     value = unquote(fact.value) if "%" in fact.value else fact.value
     for pattern, indicator in intel.url_prefixes:
@@ -206,9 +207,12 @@ _DISTINCT_MATCHERS: tuple[Matcher, ...] = tuple(dict.fromkeys(MATCHERS.values())
 
 
 def _prefilter_text(fact: Fact) -> str:
-    if fact.field in (FieldKind.PURL, FieldKind.URL) and "%" in fact.value:
-        return unquote(fact.value)
-    return fact.value
+    value = fact.value
+    if "\x02" in value:  # the record separator must not come from the input
+        value = value.replace("\x02", " ")
+    if "%" in value and fact.field in (FieldKind.PURL, FieldKind.URL):
+        return unquote(value)
+    return value
 
 
 def candidates(intel: CompiledIntel, components: tuple[Component, ...]) -> list[int]:

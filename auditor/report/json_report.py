@@ -15,8 +15,12 @@ SCHEMA_ID = "kaspersky-sbom-auditor/json-v1"
 def _region(region: Region | None) -> dict[str, int] | None:
     if region is None:
         return None
-    return {"startLine": region.start_line, "startColumn": region.start_column,
-            "endLine": region.end_line, "endColumn": region.end_column}
+    return {
+        "startLine": region.start_line,
+        "startColumn": region.start_column,
+        "endLine": region.end_line,
+        "endColumn": region.end_column,
+    }
 
 
 def _finding(finding: Finding) -> dict[str, Any]:
@@ -30,8 +34,11 @@ def _finding(finding: Finding) -> dict[str, Any]:
         "artifact": finding.artifact,
         "region": _region(finding.region),
         "component": {
-            "ref": component.ref, "kind": component.kind.value, "name": component.name,
-            "version": component.version, "pointer": component.pointer,
+            "ref": component.ref,
+            "kind": component.kind.value,
+            "name": component.name,
+            "version": component.version,
+            "pointer": component.pointer,
         },
         "dependencyPath": list(finding.dependency_path),
         "otherVendors": list(finding.other_vendors),
@@ -39,14 +46,20 @@ def _finding(finding: Finding) -> dict[str, Any]:
         "fingerprint": finding.fingerprint,
         "evidence": [
             {
-                "indicator": hit.indicator_id, "kind": hit.kind, "label": hit.label,
-                "field": hit.field.value, "value": hit.value, "where": hit.where,
-                "confidence": hit.confidence.value, "implies": hit.implies.value,
-                "sources": list(hit.sources), "benignContext": hit.benign_context or None,
+                "indicator": hit.indicator_id,
+                "kind": hit.kind,
+                "label": hit.label,
+                "field": hit.field.value,
+                "value": hit.value,
+                "where": hit.where,
+                "confidence": hit.confidence.value,
+                "implies": hit.implies.value,
+                "sources": list(hit.sources),
+                "benignContext": hit.benign_context or None,
                 "region": _region(region),
             }
             for hit, region in zip(
-                finding.hits, finding.evidence_regions or (None,) * len(finding.hits)
+                finding.hits, finding.evidence_regions or (None,) * len(finding.hits), strict=False
             )
         ],
     }
@@ -73,9 +86,15 @@ def build_json(result: AuditResult, fail_on: FailOn) -> dict[str, Any]:
         },
         "findings": [_finding(f) for f in sort_findings(result.findings)],
         "documents": [
-            {"path": d.path, "format": d.format.value, "specVersion": d.spec_version,
-             "name": d.name, "records": len(d.components), "sha256": d.sha256,
-             "schemaProblems": list(d.problems)}
+            {
+                "path": d.path,
+                "format": d.format.value,
+                "specVersion": d.spec_version,
+                "name": d.name,
+                "records": len(d.components),
+                "sha256": d.sha256,
+                "schemaProblems": list(d.problems),
+            }
             for d in sorted(result.documents, key=lambda d: d.path)
         ],
         "notInspected": [
@@ -91,4 +110,6 @@ def build_json(result: AuditResult, fail_on: FailOn) -> dict[str, Any]:
 
 def render_json(result: AuditResult, fail_on: FailOn) -> str:
     """JSON text, deterministic."""
-    return json.dumps(build_json(result, fail_on), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return (
+        json.dumps(build_json(result, fail_on), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    )

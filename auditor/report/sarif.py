@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import PurePath
 from typing import Any
+from urllib.parse import quote
 
 from auditor import __version__
 from auditor.intel.load import Database
@@ -24,7 +26,11 @@ _PRECISION = {"high": "high", "medium": "medium", "low": "low"}
 NOTIFICATIONS = (
     ("KAS900", "InputNotInspected", "An input could not be read; the audit is incomplete."),
     ("KAS901", "InputNotAnSbom", "A file found in a scanned directory is not an SBOM."),
-    ("KAS902", "SchemaProblems", "An SBOM breaks its schema; it was audited as far as it could be read."),
+    (
+        "KAS902",
+        "SchemaProblems",
+        "An SBOM breaks its schema; it was audited as far as it could be read.",
+    ),
 )
 
 
@@ -59,6 +65,14 @@ def _rule(db: Database, detection_class: str) -> dict[str, Any]:
     }
 
 
+def artifact_uri(path: str) -> str:
+    """A URI for a displayed path: relative (percent-encoded) inside the working directory,
+    ``file://`` for absolute paths."""
+    if path.startswith("/") or (len(path) > 2 and path[1] == ":"):
+        return PurePath(path).as_uri() if PurePath(path).is_absolute() else quote(path, safe="/")
+    return quote(path, safe="/")
+
+
 def _region(region: Region | None) -> dict[str, int]:
     if region is None:
         return {"startLine": 1}
@@ -66,15 +80,16 @@ def _region(region: Region | None) -> dict[str, int]:
         "startLine": region.start_line,
         "startColumn": region.start_column,
         "endLine": region.end_line,
-        "endColumn": max(region.end_column, region.start_column if
-                         region.end_line == region.start_line else 1),
+        "endColumn": max(
+            region.end_column, region.start_column if region.end_line == region.start_line else 1
+        ),
     }
 
 
 def _physical(uri: str, index: int, region: Region | None) -> dict[str, Any]:
     return {
         "physicalLocation": {
-            "artifactLocation": {"uri": uri, "index": index},
+            "artifactLocation": {"uri": artifact_uri(uri), "index": index},
             "region": _region(region),
         }
     }
@@ -83,15 +98,16 @@ def _physical(uri: str, index: int, region: Region | None) -> dict[str, Any]:
 def _result(finding: Finding, rule_index: int, artifact_index: int) -> dict[str, Any]:
     component = finding.component
     location = _physical(finding.artifact, artifact_index, finding.region)
-    location["logicalLocations"] = [{
-        "name": component.display,
-        "fullyQualifiedName": component.pointer or component.ref,
-        "kind": "element",
-    }]
+    location["logicalLocations"] = [
+        {
+            "name": component.display,
+            "fullyQualifiedName": component.pointer or component.ref,
+            "kind": "element",
+        }
+    ]
     related = []
-    for number, (hit, region) in enumerate(
-        zip(finding.hits, finding.evidence_regions or (None,) * len(finding.hits)), start=1
-    ):
+    regions = finding.evidence_regions or (None,) * len(finding.hits)
+    for number, (hit, region) in enumerate(zip(finding.hits, regions, strict=False), start=1):
         entry = _physical(finding.artifact, artifact_index, region)
         entry["id"] = number
         entry["message"] = {"text": f"Evidence: {evidence_line(hit)}. Source: {hit.sources[0]}"}
@@ -140,7 +156,9 @@ def _result(finding: Finding, rule_index: int, artifact_index: int) -> dict[str,
 def _notification(skipped: Skipped, index: int | None) -> dict[str, Any]:
     inspected = skipped.disposition is Disposition.NOT_INSPECTED
     descriptor = "KAS900" if inspected else "KAS901"
-    location: dict[str, Any] = {"physicalLocation": {"artifactLocation": {"uri": skipped.path}}}
+    location: dict[str, Any] = {
+        "physicalLocation": {"artifactLocation": {"uri": artifact_uri(skipped.path)}}
+    }
     if index is not None:
         location["physicalLocation"]["artifactLocation"]["index"] = index
     return {
@@ -178,7 +196,7 @@ def build_sarif(result: AuditResult) -> dict[str, Any]:
     for document in sorted(result.documents, key=lambda d: d.path):
         artifact_index[document.path] = len(artifacts)
         artifact: dict[str, Any] = {
-            "location": {"uri": document.path},
+            "location": {"uri": artifact_uri(document.path)},
             "properties": {
                 "format": document.format.value,
                 "specVersion": document.spec_version,
@@ -191,27 +209,42 @@ def build_sarif(result: AuditResult) -> dict[str, Any]:
     for skipped in sorted(result.skipped, key=lambda s: s.path):
         if skipped.path not in artifact_index:
             artifact_index[skipped.path] = len(artifacts)
-            artifacts.append({
-                "location": {"uri": skipped.path},
-                "properties": {"status": skipped.disposition.value},
-            })
+            artifacts.append(
+                {
+                    "location": {"uri": artifact_uri(skipped.path)},
+                    "properties": {"status": skipped.disposition.value},
+                }
+            )
     results = [
         _result(f, rule_index[f.rule_id], artifact_index[f.artifact])
         for f in sort_findings(result.findings)
     ]
     notifications = [
-        _notification(s, artifact_index.get(s.path)) for s in sorted(result.skipped, key=lambda s: s.path)
+        _notification(s, artifact_index.get(s.path))
+        for s in sorted(result.skipped, key=lambda s: s.path)
     ]
     for path in sorted(result.problems):
         problems = result.problems[path]
-        shown = "; ".join(problems[:10]) + (f"; and {len(problems) - 10} more" if len(problems) > 10 else "")
-        notifications.append({
-            "descriptor": {"id": "KAS902"},
-            "level": "warning",
-            "message": {"text": f"{path}: {len(problems)} schema problem(s): {shown}"},
-            "locations": [{"physicalLocation": {"artifactLocation": {
-                "uri": path, "index": artifact_index[path]}}}],
-        })
+        shown = "; ".join(problems[:10]) + (
+            f"; and {len(problems) - 10} more" if len(problems) > 10 else ""
+        )
+        notifications.append(
+            {
+                "descriptor": {"id": "KAS902"},
+                "level": "warning",
+                "message": {"text": f"{path}: {len(problems)} schema problem(s): {shown}"},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {
+                                "uri": artifact_uri(path),
+                                "index": artifact_index[path],
+                            }
+                        }
+                    }
+                ],
+            }
+        )
     levels = {level.value: 0 for level in Level}
     for finding in result.findings:
         levels[finding.level.value] += 1
@@ -224,19 +257,25 @@ def build_sarif(result: AuditResult) -> dict[str, Any]:
                 "informationUri": INFORMATION_URI,
                 "rules": rules,
                 "notifications": [
-                    {"id": nid, "name": name, "shortDescription": {"text": text},
-                     "fullDescription": {"text": text},
-                     "help": {"text": f"{text} {EXIT_CODES_HELP}"},
-                     "helpUri": f"{INFORMATION_URI}#exit-codes"}
+                    {
+                        "id": nid,
+                        "name": name,
+                        "shortDescription": {"text": text},
+                        "fullDescription": {"text": text},
+                        "help": {"text": f"{text} {EXIT_CODES_HELP}"},
+                        "helpUri": f"{INFORMATION_URI}#exit-codes",
+                    }
                     for nid, name, text in NOTIFICATIONS
                 ],
                 "properties": {"vendorDb": {"version": db.version, "digest": db.digest}},
             }
         },
-        "invocations": [{
-            "executionSuccessful": result.complete,
-            "toolExecutionNotifications": notifications,
-        }],
+        "invocations": [
+            {
+                "executionSuccessful": result.complete,
+                "toolExecutionNotifications": notifications,
+            }
+        ],
         "columnKind": "unicodeCodePoints",
         "artifacts": artifacts,
         "results": results,

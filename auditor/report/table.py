@@ -24,7 +24,7 @@ def _where(finding: Finding) -> str:
     return place
 
 
-def _block(finding: Finding) -> list[str]:
+def _block(finding: Finding, remediation: dict[str, str]) -> list[str]:
     title = _CLASS_TITLES[finding.detection_class.value]
     lines = [
         f"{finding.level.value.upper():<7} {finding.rule_id}  {title}  "
@@ -41,7 +41,8 @@ def _block(finding: Finding) -> list[str]:
         lines.append(f"  {label:<10} {evidence_line(hit)}")
     if len(finding.hits) > _MAX_EVIDENCE:
         lines.append(f"  {'':<10} ... and {len(finding.hits) - _MAX_EVIDENCE} more")
-    lines.append(f"  meaning:   {finding.message}")
+    if finding.detection_class.value in remediation:
+        lines.append(f"  action:    {remediation[finding.detection_class.value]}")
     return lines
 
 
@@ -55,8 +56,13 @@ def render_table(result: AuditResult, fail_on: FailOn) -> str:
         f"{len(result.not_inspected)} input(s) not inspected.",
         "",
     ]
+    remediation = (
+        {cls: rule.remediation for cls, rule in result.database.classes.items()}
+        if result.database
+        else {}
+    )
     for finding in sort_findings(result.findings):
-        out.extend(_block(finding))
+        out.extend(_block(finding, remediation))
         out.append("")
     if not result.findings:
         out.extend(["No Kaspersky software found in the inputs that were read.", ""])
@@ -69,7 +75,9 @@ def render_table(result: AuditResult, fail_on: FailOn) -> str:
         out.append("")
     if result.not_inspected:
         out.append("NOT INSPECTED (the audit is incomplete)")
-        out.extend(f"  {s.path}: {s.reason}" for s in sorted(result.not_inspected, key=lambda s: s.path))
+        out.extend(
+            f"  {s.path}: {s.reason}" for s in sorted(result.not_inspected, key=lambda s: s.path)
+        )
         out.append("")
     ignored = [s for s in result.skipped if s.disposition is Disposition.NOT_AN_SBOM]
     if ignored:
@@ -78,13 +86,14 @@ def render_table(result: AuditResult, fail_on: FailOn) -> str:
         if len(ignored) > 20:
             out.append(f"  ... and {len(ignored) - 20} more")
         out.append("")
-    counts = {level: 0 for level in ("error", "warning", "note")}
+    counts = dict.fromkeys(("error", "warning", "note"), 0)
     for finding in result.findings:
         counts[finding.level.value] += 1
     word = verdict(result, fail_on).upper()
     out.append(
         f"Verdict: {word} - {counts['error']} error(s), {counts['warning']} warning(s), "
-        f"{counts['note']} note(s); {failing(result, fail_on)} at or above --fail-on {fail_on.value}"
+        f"{counts['note']} note(s); {failing(result, fail_on)} at or above "
+        f"--fail-on {fail_on.value}"
         + ("; some inputs were not inspected" if not result.complete else "")
     )
     return "\n".join(out) + "\n"

@@ -1,0 +1,128 @@
+"""SARIF: schema-valid, GitHub-ready, deterministic, golden-file stable."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from auditor.api import audit
+from auditor.report.sarif import FINGERPRINT_KEY, build_sarif, render_sarif
+from tests.conftest import FIXTURES, REPO
+
+SCHEMA = json.loads(
+    (REPO / "auditor" / "report" / "schemas" / "sarif-schema-2.1.0.json").read_text()
+)
+GOLDEN = FIXTURES / "golden"
+CASES = {
+    "demo.sarif": ["fixtures/demo"],
+    "npm-generated.sarif": ["fixtures/sbom/generated/npm-hexa-ui-icons"],
+}
+
+
+@pytest.fixture(autouse=True)
+def _in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+
+
+def validate(log: dict[str, Any]) -> None:
+    jsonschema.Draft4Validator(SCHEMA).validate(log)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_golden_sarif(name: str) -> None:
+    text = render_sarif(audit(CASES[name]))
+    validate(json.loads(text))
+    golden = GOLDEN / name
+    if os.environ.get("AUDITOR_UPDATE_SNAPSHOTS") == "1":
+        golden.write_text(text, encoding="utf-8")
+    expected = golden.read_text(encoding="utf-8")
+    validate(json.loads(expected))
+    assert text == expected, f"{name} changed; rerun with AUDITOR_UPDATE_SNAPSHOTS=1 if intended"
+
+
+def test_output_is_byte_identical_across_runs() -> None:
+    assert render_sarif(audit(["fixtures/demo"])) == render_sarif(audit(["fixtures/demo"]))
+
+
+def test_every_result_has_a_located_region_and_fingerprint() -> None:
+    log = build_sarif(audit(["fixtures/demo", "fixtures/sbom/generated"]))
+    run = log["runs"][0]
+    assert run["results"]
+    for result in run["results"]:
+        region = result["locations"][0]["physicalLocation"]["region"]
+        assert region["startLine"] > 1 and region["startColumn"] >= 1
+        assert len(result["partialFingerprints"][FINGERPRINT_KEY]) == 32
+        assert result["relatedLocations"], "evidence locations"
+        assert run["tool"]["driver"]["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
+    assert run["properties"]["vendorDb"]["version"]
+
+
+def test_rules_cite_the_regulations() -> None:
+    rules = build_sarif(audit(["fixtures/demo"]))["runs"][0]["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules] == ["KAS001", "KAS002", "KAS003", "KAS004", "KAS005"]
+    for rule in rules:
+        assert "FAR 52.204-23" in rule["help"]["markdown"]
+        assert 0 < float(rule["properties"]["security-severity"]) <= 10
+        assert rule["properties"]["tags"][0] in ("security", "compliance")
+    embedded = rules[1]["help"]["markdown"]
+    assert "89 FR 52434" in embedded and "Entity List" in embedded
+
+
+def test_fingerprints_survive_unrelated_edits(tmp_path: Path) -> None:
+    source = json.loads((FIXTURES / "demo" / "securegate-appliance.cdx.json").read_text())
+    first = tmp_path / "a" / "sbom.cdx.json"
+    first.parent.mkdir()
+    first.write_text(json.dumps(source, indent=2))
+    before = {
+        r["partialFingerprints"][FINGERPRINT_KEY]
+        for r in build_sarif(audit([first]))["runs"][0]["results"]
+    }
+    source["components"].insert(0, {"type": "library", "name": "zlib", "version": "1.3.1"})
+    source["metadata"]["timestamp"] = "2027-01-01T00:00:00Z"
+    first.write_text(json.dumps(source, indent=4))
+    after = {
+        r["partialFingerprints"][FINGERPRINT_KEY]
+        for r in build_sarif(audit([first]))["runs"][0]["results"]
+    }
+    assert before == after and before
+
+
+def test_inputs_not_inspected_are_tool_notifications(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.cdx.json"
+    broken.write_text('{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [')
+    log = build_sarif(audit([broken, "fixtures/demo"]))
+    invocation = log["runs"][0]["invocations"][0]
+    assert invocation["executionSuccessful"] is False
+    errors = [n for n in invocation["toolExecutionNotifications"] if n["level"] == "error"]
+    assert len(errors) == 1 and "invalid JSON" in errors[0]["message"]["text"]
+    assert log["runs"][0]["results"], "findings from the other inputs are still reported"
+    validate(log)
+
+
+def _multitool() -> list[str] | None:
+    script = REPO / ".ci" / "sarif-multitool-validate.sh"
+    if os.environ.get("SARIF_MULTITOOL") or os.environ.get("SARIF_MULTITOOL_DIR"):
+        return ["bash", str(script)]
+    return None
+
+
+def test_sarif_multitool_accepts_our_output_for_github(tmp_path: Path) -> None:
+    command = _multitool()
+    if command is None:
+        if os.environ.get("REQUIRE_SARIF_MULTITOOL") == "1":
+            pytest.fail("REQUIRE_SARIF_MULTITOOL=1 but SARIF_MULTITOOL(_DIR) is not set")
+        pytest.skip("sarif-multitool not installed (set SARIF_MULTITOOL_DIR; .ci/run does)")
+    broken = tmp_path / "broken.json"
+    broken.write_text("{")
+    out = tmp_path / "audit.sarif"
+    out.write_text(render_sarif(audit(["fixtures/demo", "fixtures/sbom/generated", broken])))
+    assert shutil.which("bash")
+    done = subprocess.run([*command, str(out)], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
