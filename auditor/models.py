@@ -6,7 +6,8 @@ All records are frozen, slotted dataclasses. Layers change them with ``dataclass
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -208,6 +209,17 @@ class Component:
     facts: tuple[Fact, ...]
     line: int | None = None
     parent: str | None = None
+    #: Readers may defer fact extraction: ``deferred()`` returns the facts, and ``prefilter``
+    #: holds every string of the record (any encoding of them that keeps their letters), so the
+    #: matcher only extracts facts for records that can match.
+    deferred: Callable[[], tuple[Fact, ...]] | None = field(default=None, compare=False, repr=False)
+    prefilter: bytes | None = field(default=None, compare=False, repr=False)
+
+    def realized(self) -> Component:
+        """This record with its facts extracted."""
+        if self.deferred is None:
+            return self
+        return replace(self, facts=self.deferred(), deferred=None, prefilter=None)
 
     @property
     def display(self) -> str:

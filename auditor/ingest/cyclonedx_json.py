@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import orjson
@@ -10,7 +11,7 @@ import orjson
 from auditor.errors import UnreadableInput
 from auditor.ingest.records import FactList, text
 from auditor.ingest.sniff import to_utf8
-from auditor.models import Component, ComponentKind, FieldKind, SbomDocument, SbomFormat
+from auditor.models import Component, ComponentKind, Fact, FieldKind, SbomDocument, SbomFormat
 
 KNOWN_SPEC_VERSIONS = ("1.0", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7")
 _MAX_PROBLEMS = 50
@@ -249,6 +250,21 @@ def component_facts(node: dict[str, Any]) -> FactList:
     return facts
 
 
+def _facts_of(node: dict[str, Any]) -> tuple[Fact, ...]:
+    return tuple(component_facts(node).facts)
+
+
+def _strings_of(node: dict[str, Any], children: str) -> bytes:
+    """The record's own content (children excluded) as JSON bytes: every string it holds,
+    for the matcher's prefilter. Serialising in C is much cheaper than walking in Python."""
+    if children in node:
+        node = {k: v for k, v in node.items() if k != children}
+    try:
+        return orjson.dumps(node)
+    except (TypeError, orjson.JSONEncodeError):
+        return str(node).encode("utf-8", errors="replace")
+
+
 def _walk(
     roots: list[tuple[str, Any, str | None]],
     key: str,
@@ -274,15 +290,17 @@ def _walk(
         name = text(node.get("name"))
         if not name:
             problems.add(f"{pointer}: {kind.value} has no name")
-        facts = component_facts(node)
         out.append(
-            facts.build(
+            Component(
                 ref=ref,
                 kind=kind,
                 name=name,
                 version=text(node.get("version")),
                 pointer=pointer,
+                facts=(),
                 parent=parent,
+                deferred=partial(_facts_of, node),
+                prefilter=_strings_of(node, key),
             )
         )
         children = node.get(key)

@@ -108,9 +108,44 @@ class CompiledIntel:
     url_prefixes: list[tuple[re.Pattern[str], Indicator]] = field(default_factory=list)
     hashes: dict[str, list[Indicator]] = field(default_factory=dict)
     anchors: frozenset[str] = frozenset()
-    anchor_regex: re.Pattern[str] | None = None
+    anchor_scanner: AnchorScanner | None = None
     benign_context: tuple[tuple[str, ...], ...] = ()
     fields: dict[str, frozenset[FieldKind]] = field(default_factory=dict)
+
+
+class AnchorScanner:
+    """All anchors compiled into one YARA-X rule: a single pass over a document's squeezed text
+    reports the offset of every anchor occurrence."""
+
+    #: Occurrences reported per anchor; past this the caller treats every record as a candidate.
+    MAX_MATCHES = 1_000_000
+
+    def __init__(self, anchors: list[str]) -> None:
+        import yara_x
+
+        strings = "\n".join(
+            f"    $a{index} = {{ {anchor.encode('utf-8').hex(' ')} }}"
+            for index, anchor in enumerate(anchors)
+        )
+        self._rules = yara_x.compile(
+            f"rule anchors {{\n  strings:\n{strings}\n  condition:\n    any of them\n}}\n"
+        )
+
+    def offsets(self, data: bytes) -> tuple[list[int], bool]:
+        """Sorted start offsets of all anchor occurrences, and whether the cap was reached."""
+        import yara_x
+
+        scanner = yara_x.Scanner(self._rules)
+        scanner.max_matches_per_pattern(self.MAX_MATCHES)
+        found: list[int] = []
+        capped = False
+        for rule in scanner.scan(data).matching_rules:
+            for pattern in rule.patterns:
+                matches = pattern.matches
+                capped = capped or len(matches) >= self.MAX_MATCHES
+                found.extend(match.offset for match in matches)
+        found.sort()
+        return found, capped
 
 
 def _anchor(tokens: list[str], brand: set[str]) -> str:
@@ -219,9 +254,7 @@ def compile_intel(db: Database) -> CompiledIntel:
     anchors.discard("")
     intel.anchors = frozenset(anchors)
     if anchors:
-        intel.anchor_regex = re.compile(
-            "|".join(re.escape(a) for a in sorted(anchors, key=lambda a: (-len(a), a)))
-        )
+        intel.anchor_scanner = AnchorScanner(sorted(anchors))
     intel.phrase_regex = _phrase_regex(intel.phrases)
     intel.compound_regex = _phrase_regex(intel.compounds)
     intel.benign_context = tuple(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from urllib.parse import unquote
+from urllib.parse import unquote, unquote_to_bytes
 
 from auditor.intel.compile import CompiledIntel, cpe_parts, purl_segments
 from auditor.intel.schema import Indicator
@@ -215,20 +215,48 @@ def _prefilter_text(fact: Fact) -> str:
     return value
 
 
+def _prefilter_bytes(component: Component) -> bytes:
+    """Every letter of a record's values, as UTF-8 (percent-encoding undone)."""
+    raw = component.prefilter
+    if raw is None:
+        raw = " ".join(_prefilter_text(fact) for fact in component.facts).encode("utf-8")
+    elif b"%" in raw:
+        raw = unquote_to_bytes(raw)
+    return raw.replace(b"\x02", b" ") if b"\x02" in raw else raw
+
+
+_ASCII_DELETE = bytes(c for c in range(128) if not chr(c).isalnum() and c != 2)
+
+
 def candidates(intel: CompiledIntel, components: tuple[Component, ...]) -> list[int]:
-    """Indices of records whose squeezed values contain any anchor (a superset of matches)."""
-    if intel.anchor_regex is None or not components:
+    """Indices of records whose squeezed values contain any anchor (a superset of matches).
+
+    ASCII text is squeezed with one byte-translation of the whole document, other records go
+    through Unicode folding; one compiled multi-pattern scan then finds every anchor.
+    """
+    scanner = intel.anchor_scanner
+    if scanner is None or not components:
         return []
-    blob = "\x02".join(
-        " ".join(_prefilter_text(fact) for fact in component.facts) for component in components
-    )
-    squeezed = squeeze(blob)
+    blobs = [_prefilter_bytes(component) for component in components]
+    joined = b"\x02".join(blobs)
+    if joined.isascii():
+        squeezed = joined.lower().translate(None, _ASCII_DELETE)
+    else:
+        squeezed = b"\x02".join(
+            blob.lower().translate(None, _ASCII_DELETE)
+            if blob.isascii()
+            else squeeze(blob.decode("utf-8", errors="replace")).encode("utf-8")
+            for blob in blobs
+        )
+    offsets, capped = scanner.offsets(squeezed)
+    if capped:  # a hostile flood of anchors: match every record rather than miss one
+        return list(range(len(components)))
     found: list[int] = []
     index = 0
     position = 0
-    for match in intel.anchor_regex.finditer(squeezed):
-        index += squeezed.count("\x02", position, match.start())
-        position = match.start()
+    for offset in offsets:
+        index += squeezed.count(b"\x02", position, offset)
+        position = offset
         if not found or found[-1] != index:
             found.append(index)
     return found
@@ -236,6 +264,7 @@ def candidates(intel: CompiledIntel, components: tuple[Component, ...]) -> list[
 
 def match_component(intel: CompiledIntel, component: Component) -> list[IndicatorHit]:
     """Every indicator hit on one record, in fact order, without duplicates."""
+    component = component.realized()
     hits: list[IndicatorHit] = []
     seen: set[tuple[str, str]] = set()
     for fact in component.facts:
@@ -252,10 +281,10 @@ def match_component(intel: CompiledIntel, component: Component) -> list[Indicato
 def match_document(
     intel: CompiledIntel, document: SbomDocument
 ) -> list[tuple[Component, list[IndicatorHit]]]:
-    """Records of ``document`` with at least one hit, in document order."""
+    """Records of ``document`` with at least one hit (facts extracted), in document order."""
     result = []
     for index in candidates(intel, document.components):
-        component = document.components[index]
+        component = document.components[index].realized()
         hits = match_component(intel, component)
         if hits:
             result.append((component, hits))
