@@ -165,3 +165,10 @@ def test_database_digest_changes_with_content(tmp_path: Path) -> None:
     meta = root / "db.yaml"
     meta.write_text(meta.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     assert load_database(root).digest != before
+
+
+def test_rules_reference_is_generated_from_the_database(db: Database) -> None:
+    from auditor.docs import render_rules
+
+    committed = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert committed == render_rules(db), "run: python -m auditor.docs > docs/rules.md"
