@@ -23,7 +23,10 @@ class _Text:
     """The decoded document with line/column arithmetic."""
 
     def __init__(self, data: bytes) -> None:
-        self.text = to_utf8(data).decode("utf-8", errors="replace")
+        text = to_utf8(data).decode("utf-8", errors="replace")
+        if "\r" in text:  # CR-only (old Mac) line ends count as line ends, as readers count them
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        self.text = text
 
     def line_col(self, index: int) -> tuple[int, int]:
         line = self.text.count("\n", 0, index) + 1

@@ -9,6 +9,8 @@ from auditor.models import Component, ComponentKind, Fact, FieldKind
 
 _ACTOR_PREFIX = re.compile(r"^\s*(organization|person|tool)\s*:\s*", re.IGNORECASE)
 _EMAIL_IN_PARENS = re.compile(r"\(([^()]*@[^()]*)\)\s*$")
+_EMAIL_IN_ANGLES = re.compile(r"<([^<>]*@[^<>]*)>\s*$")
+_EMPTY_PARENS = re.compile(r"\(\s*\)\s*$")
 _NOASSERTION = {"noassertion", "none", ""}
 
 #: Canonical hash algorithm names, keyed by the spellings SBOM formats use.
@@ -52,13 +54,15 @@ def hash_value(algorithm: str, digest: str) -> str:
 
 
 def split_actor(text: str) -> tuple[str, str]:
-    """Split an SPDX actor (``Organization: ACME (a@b.c)``) into name and e-mail."""
+    """Split an actor (``Organization: ACME (a@b.c)``, ``ACME <a@b.c>``) into name and e-mail."""
     rest = _ACTOR_PREFIX.sub("", text, count=1).strip()
     email = ""
-    match = _EMAIL_IN_PARENS.search(rest)
+    match = _EMAIL_IN_PARENS.search(rest) or _EMAIL_IN_ANGLES.search(rest)
     if match:
         email = match.group(1).strip()
         rest = rest[: match.start()].strip()
+    else:
+        rest = _EMPTY_PARENS.sub("", rest).strip()
     return rest, email
 
 

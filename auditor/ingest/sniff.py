@@ -10,8 +10,13 @@ from auditor.models import SbomFormat
 
 _HEAD = 64 * 1024
 _XML_ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)[\s/>]")
-_XML_PROLOG = re.compile(rb"^\s*(<\?xml[^>]*\?>\s*)?(<!--.*?-->\s*|<!DOCTYPE[^>]*>\s*)*", re.S)
-_TAG_VALUE = re.compile(rb"^\s*(SPDXVersion|DataLicense|SPDXID|DocumentName)\s*:", re.M)
+_XML_PROLOG = re.compile(
+    rb"^\s*(<\?.*?\?>\s*|<!--.*?-->\s*|<!DOCTYPE[^>\[]*(\[.*?\])?\s*>\s*)*", re.S
+)
+_TAG_VALUE = re.compile(
+    rb"^\s*(?:(?:SPDXVersion|DataLicense|DocumentName)\s*:|SPDXID\s*:\s*SPDXRef-)", re.M
+)
+_YAML_SPDXID = re.compile(rb"^\s*-?\s*[\"']?SPDXID[\"']?\s*:\s*[\"']?SPDXRef-", re.M)
 _YAML_SPDX = re.compile(rb"^[\"']?spdxVersion[\"']?\s*:", re.M)
 _CDX_NS = b"cyclonedx.org/schema/bom"
 _SPDX3_CONTEXT = re.compile(rb"spdx\.org/rdf/3|spdx\.org/v3|\"spdxId\"|\"@graph\"")
@@ -49,12 +54,18 @@ def sniff(data: bytes) -> Sniffed:
         return Sniffed(None, "binary content, not an SBOM")
     first = head[:1]
     if first in (b"{", b"["):
-        return _sniff_json(head)
+        found = _sniff_json(head)
+        if found.format is None and len(data) > _HEAD:
+            # JSON key order is free: the format keys may follow megabytes of components
+            found = _sniff_json(to_utf8(data))
+        return found
     if first == b"<":
         return _sniff_xml(head)
+    if _YAML_SPDX.search(head):  # YAML keys are camelCase (spdxVersion), tag-value's are not
+        return Sniffed(SbomFormat.SPDX_YAML)
     if _TAG_VALUE.search(head):
         return Sniffed(SbomFormat.SPDX_TAGVALUE)
-    if _YAML_SPDX.search(head) or (b"SPDXID" in head and b":" in head):
+    if _YAML_SPDXID.search(head):
         return Sniffed(SbomFormat.SPDX_YAML)
     return Sniffed(None, "not JSON, XML, YAML or SPDX tag-value")
 
