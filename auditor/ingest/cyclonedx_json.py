@@ -15,6 +15,7 @@ from auditor.models import Component, ComponentKind, Fact, FieldKind, SbomDocume
 
 KNOWN_SPEC_VERSIONS = ("1.0", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7")
 _MAX_PROBLEMS = 50
+_ORGANIZATION_KEYS = ("supplier", "manufacturer", "provider")
 
 
 class Problems:
@@ -290,6 +291,11 @@ def _walk(
         name = text(node.get("name"))
         if not name:
             problems.add(f"{pointer}: {kind.value} has no name")
+        for org_key in _ORGANIZATION_KEYS:
+            if isinstance(node.get(org_key), str):
+                problems.add(
+                    f"{pointer}/{org_key}: expected an organization object, found a string"
+                )
         out.append(
             Component(
                 ref=ref,

@@ -224,7 +224,9 @@ def _metadata(meta: Element) -> Component:
     props = _child(meta, "properties")
     if props is not None:
         for prop in _children(props, "property"):
-            facts.add(FieldKind.PROPERTY, f"{prop.get('name') or ''}={_text(prop)}", _where(prop))
+            key = prop.get("name") or ""
+            value = _text(prop)
+            facts.add(FieldKind.PROPERTY, f"{key}={value}" if key else value, _where(prop))
     return facts.build(
         ref="#metadata",
         kind=ComponentKind.DOCUMENT,
@@ -295,7 +297,9 @@ def read(path: str, data: bytes, fmt: SbomFormat = SbomFormat.CYCLONEDX_XML) -> 
     edges: list[tuple[str, str]] = []
     deps = _child(root, "dependencies")
     if deps is not None:
-        for dep in _children(deps, "dependency"):
+        for dep in deps.iter():  # dependencies may nest (a graph written as a tree)
+            if local(dep.tag) != "dependency":
+                continue
             ref = dep.get("ref")
             if not ref:
                 problems.add(f"line {dep.sourceline}: dependency without ref")

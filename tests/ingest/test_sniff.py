@@ -158,8 +158,12 @@ def test_cyclonedx_xml_with_a_namespace_prefix_is_cyclonedx_xml() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["billion-laughs.cdx.xml", "xxe-passwd.cdx.xml", "xxe-parameter-entity.cdx.xml",
-     "external-dtd.cdx.xml"],
+    [
+        "billion-laughs.cdx.xml",
+        "xxe-passwd.cdx.xml",
+        "xxe-parameter-entity.cdx.xml",
+        "external-dtd.cdx.xml",
+    ],
 )
 def test_cyclonedx_xml_behind_a_doctype_with_an_internal_subset_is_cyclonedx_xml(
     name: str,
@@ -211,14 +215,16 @@ def test_spdx_yaml_with_spdxid_keys_is_spdx_yaml() -> None:
         ("utf-8", codecs.BOM_UTF8),
     ],
 )
-def test_to_utf8_reencodes_text_that_starts_with_a_byte_order_mark(encoding: str, bom: bytes) -> None:
+def test_to_utf8_reencodes_text_that_starts_with_a_byte_order_mark(
+    encoding: str, bom: bytes
+) -> None:
     text = '{"name": "TEST Vendor Ltd \u00e9\u00e8 \u4e2d"}'
     assert to_utf8(bom + text.encode(encoding)) == text.encode("utf-8")
 
 
 def test_to_utf8_leaves_plain_utf8_alone() -> None:
     data = '{"name": "caf\u00e9"}'.encode()
-    assert to_utf8(data) is data
+    assert to_utf8(data) == data
 
 
 @pytest.mark.parametrize(
