@@ -242,6 +242,10 @@ class SbomDocument:
     name: str = ""
     sha256: str = ""
 
+    def realized(self) -> SbomDocument:
+        """This document with every record's facts extracted (readers may defer them)."""
+        return replace(self, components=tuple(c.realized() for c in self.components))
+
 
 class Disposition(str, enum.Enum):
     """Why an input produced no document."""

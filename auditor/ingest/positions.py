@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_right
 
 from auditor.ingest.sniff import to_utf8
 from auditor.models import Region, SbomFormat
@@ -27,11 +28,24 @@ class _Text:
         if "\r" in text:  # CR-only (old Mac) line ends count as line ends, as readers count them
             text = text.replace("\r\n", "\n").replace("\r", "\n")
         self.text = text
+        self._starts: list[int] | None = None
+
+    @property
+    def line_starts(self) -> list[int]:
+        """Offsets at which each line begins (computed once, on first use)."""
+        if self._starts is None:
+            starts = [0]
+            find = self.text.find
+            index = find("\n")
+            while index >= 0:
+                starts.append(index + 1)
+                index = find("\n", index + 1)
+            self._starts = starts
+        return self._starts
 
     def line_col(self, index: int) -> tuple[int, int]:
-        line = self.text.count("\n", 0, index) + 1
-        column = index - (self.text.rfind("\n", 0, index) + 1) + 1
-        return line, column
+        line = bisect_right(self.line_starts, index)
+        return line, index - self.line_starts[line - 1] + 1
 
     def region(self, start: int, end: int) -> Region:
         start_line, start_col = self.line_col(start)
@@ -39,10 +53,11 @@ class _Text:
         return Region(start_line, start_col, end_line, end_col)
 
     def line_region(self, line: int) -> Region:
-        lines = self.text.split("\n", line)
-        if line < 1 or line > len(lines):
+        starts = self.line_starts
+        if line < 1 or line > len(starts):
             return Region(max(line, 1), 1, max(line, 1), 1)
-        content = lines[line - 1]
+        end = starts[line] - 1 if line < len(starts) else len(self.text)
+        content = self.text[starts[line - 1] : end]
         indent = len(content) - len(content.lstrip())
         return Region(line, indent + 1, line, len(content.rstrip()) + 1)
 

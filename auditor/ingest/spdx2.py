@@ -9,7 +9,8 @@ from __future__ import annotations
 import codecs
 import dataclasses
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 import orjson
@@ -496,14 +497,85 @@ class _Reader:
             ref=ref, kind=ComponentKind.DOCUMENT, name=name, version="", pointer="", line=line
         )
 
-    def elements(self, doc: dict[str, Any], lines: dict[str, list[int]]) -> Iterator[Component]:
-        """Packages, files and snippets in document order, within the budget."""
+    def deferred(
+        self,
+        build: Callable[[dict[str, Any], str, int | None], Component],
+        record: dict[str, Any],
+        where: str,
+        key: str,
+    ) -> Component:
+        """A record whose facts are extracted on demand; its shape problems are found now."""
+        what = {"packages": "package", "files": "file", "snippets": "snippet"}[key]
+        ref = self.ref(record, where, what)
+        name_key = "fileName" if what == "file" else self.key(record, "name", where)
+        name = self.string(record, name_key, where)
+        if what == "package":
+            if not _str(name):
+                self.problems.repeated("package has no name", where)
+            if "downloadLocation" not in record and "packageDownloadLocation" not in record:
+                self.problems.repeated("package has no downloadLocation", where)
+            for item in self.items(record, "hasFiles", where):
+                if isinstance(item, str) and item.strip():
+                    self.has_files.append((ref, item.strip()))
+        elif what == "file" and not _str(name):
+            self.problems.repeated("file has no fileName", where)
+        for field_key, value in record.items():
+            if field_key in _LIST_KEYS:
+                if not isinstance(value, list):
+                    self.problems.add(
+                        f"{where}/{field_key} should be a list, not {type(value).__name__}"
+                    )
+                elif field_key in _OBJECT_LIST_KEYS:
+                    for index, item in enumerate(value):
+                        if not isinstance(item, dict):
+                            self.problems.add(
+                                f"{where}/{field_key}/{index} should be an object, "
+                                f"not {type(item).__name__}"
+                            )
+            elif (
+                field_key in _SCALAR_KEYS
+                and value is not None
+                and (not isinstance(value, (str, int, float)) or isinstance(value, bool))
+            ):
+                self.problems.add(
+                    f"{where}/{field_key} should be a string, not {type(value).__name__}"
+                )
+        version: object = ""
+        if what == "package":
+            version_key = self.key(record, "versionInfo", where)
+            version = self.string(record, version_key, where)
+            for standard, alias in _ALIASES.items():
+                if standard not in {"name", "versionInfo"} and alias in record:
+                    self.key(record, standard, where)  # reports the non-standard key
+        return Component(
+            ref=ref,
+            kind=_KINDS[what],
+            name=_str(name),
+            version=_str(version),
+            pointer=where,
+            facts=(),
+            deferred=partial(_extract, build, record, where),
+            prefilter=_json_bytes(record),
+        )
+
+    def elements(
+        self, doc: dict[str, Any], lines: dict[str, list[int]], defer: bool = False
+    ) -> Iterator[Component]:
+        """Packages, files and snippets in document order, within the budget.
+
+        With ``defer`` (JSON only: no shared nodes), each record's shape is checked now and its
+        facts are extracted later, only if the matcher's prefilter selects it.
+        """
         readers = (("packages", self.package), ("files", self.file), ("snippets", self.snippet))
         for key, build in readers:
             key_lines = lines.get(key, [])
             for index, record in self.objects(doc, key, ""):
                 line = key_lines[index] if index < len(key_lines) else None
-                component = build(record, f"/{key}/{index}", line)
+                where = f"/{key}/{index}"
+                if defer:
+                    component = self.deferred(build, record, where, key)
+                else:
+                    component = build(record, where, line)
                 if not self.budget.spend(component):
                     self.problems.add(
                         "the document expands far beyond its size (shared YAML nodes?); "
@@ -512,6 +584,65 @@ class _Reader:
                     self.exhausted = True
                     return
                 yield component
+
+
+_KINDS = {
+    "package": ComponentKind.PACKAGE,
+    "file": ComponentKind.FILE,
+    "snippet": ComponentKind.SNIPPET,
+}
+_LIST_KEYS = frozenset(
+    {
+        "checksums",
+        "externalRefs",
+        "attributionTexts",
+        "hasFiles",
+        "fileContributors",
+        "fileTypes",
+        "licenseInfoFromFiles",
+        "licenseInfoInFiles",
+        "ranges",
+    }
+)
+_OBJECT_LIST_KEYS = frozenset({"checksums", "externalRefs", "ranges"})
+_SCALAR_KEYS = frozenset(
+    {
+        "name",
+        "versionInfo",
+        "supplier",
+        "originator",
+        "downloadLocation",
+        "homepage",
+        "copyrightText",
+        "summary",
+        "description",
+        "comment",
+        "sourceInfo",
+        "packageFileName",
+        "licenseConcluded",
+        "licenseDeclared",
+        "licenseComments",
+        "fileName",
+        "noticeText",
+    }
+)
+
+
+def _extract(
+    build: Callable[[dict[str, Any], str, int | None], Component],
+    record: dict[str, Any],
+    where: str,
+) -> tuple[Fact, ...]:
+    """Facts of one record; problems were already reported when the record was first read."""
+    scratch = _Reader(Problems(), Budget(1 << 62))
+    return build.__func__(scratch, record, where, None).facts  # type: ignore[attr-defined,no-any-return]
+
+
+def _json_bytes(record: dict[str, Any]) -> bytes:
+    try:
+        return orjson.dumps(record)
+    except (TypeError, orjson.JSONEncodeError):
+        return str(record).encode("utf-8", errors="replace")
 
 
 def _plain(component: Component) -> Component:
@@ -552,7 +683,9 @@ def read_dict(
     if not doc_name:
         problems.add("the document has no name")
     components = [reader.document(doc, doc_ref, doc_name, root_line)]
-    components.extend(reader.elements(doc, lines or {}))
+    components.extend(
+        reader.elements(doc, lines or {}, defer=fmt is SbomFormat.SPDX_JSON and lines is None)
+    )
     if lines is not None:  # XML: values are XmlText; facts must hold plain strings
         components = [_plain(component) for component in components]
 

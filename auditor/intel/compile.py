@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from auditor.intel.load import Database
 from auditor.intel.schema import Indicator
@@ -111,6 +112,8 @@ class CompiledIntel:
     anchor_scanner: AnchorScanner | None = None
     benign_context: tuple[tuple[str, ...], ...] = ()
     fields: dict[str, frozenset[FieldKind]] = field(default_factory=dict)
+    #: Derived lookups other layers build once per run (e.g. matchers by field).
+    cache: dict[str, Any] = field(default_factory=dict)
 
 
 class AnchorScanner:

@@ -53,14 +53,24 @@ def _applies(intel: CompiledIntel, indicator: Indicator, fact: Fact) -> bool:
 
 def _benign_context(intel: CompiledIntel, tokens: list[str], start: int, end: int) -> str:
     """A benign-context phrase near tokens[start:end], if any."""
-    window_before = tokens[max(0, start - _CONTEXT_BEFORE - 2) : start]
-    window_after = tokens[end : end + _CONTEXT_AFTER]
-    for phrase in intel.benign_context:
-        size = len(phrase)
-        for window in (window_before, window_after):
+    by_length: dict[int, frozenset[tuple[str, ...]]] | None = intel.cache.get("benign")
+    if by_length is None:
+        grouped: dict[int, set[tuple[str, ...]]] = {}
+        for phrase in intel.benign_context:
+            grouped.setdefault(len(phrase), set()).add(phrase)
+        by_length = {size: frozenset(group) for size, group in grouped.items()}
+        intel.cache["benign"] = by_length
+    windows = (
+        tokens[max(0, start - _CONTEXT_BEFORE - 2) : start],
+        tokens[end : end + _CONTEXT_AFTER],
+    )
+    for size in sorted(by_length, reverse=True):
+        phrases = by_length[size]
+        for window in windows:
             for index in range(len(window) - size + 1):
-                if tuple(window[index : index + size]) == phrase:
-                    return " ".join(phrase)
+                candidate = tuple(window[index : index + size])
+                if candidate in phrases:
+                    return " ".join(candidate)
     return ""
 
 
@@ -203,7 +213,24 @@ MATCHERS: dict[str, Matcher] = {
     "url-prefix": match_url_prefixes,
     "file-hash": match_hashes,
 }
-_DISTINCT_MATCHERS: tuple[Matcher, ...] = tuple(dict.fromkeys(MATCHERS.values()))
+
+
+def matchers_by_field(intel: CompiledIntel) -> dict[FieldKind, tuple[Matcher, ...]]:
+    """For each field, only the matchers of kinds some indicator applies to that field."""
+    cached = intel.cache.get("matchers_by_field")
+    if cached is None:
+        wanted: dict[FieldKind, list[Matcher]] = {field: [] for field in FieldKind}
+        for indicator in intel.db.indicators:
+            if indicator.id not in intel.fields:
+                continue
+            matcher = MATCHERS[indicator.kind]
+            for field in intel.fields[indicator.id]:
+                if matcher not in wanted[field]:
+                    wanted[field].append(matcher)
+        cached = {field: tuple(found) for field, found in wanted.items()}
+        intel.cache["matchers_by_field"] = cached
+    result: dict[FieldKind, tuple[Matcher, ...]] = cached
+    return result
 
 
 def _prefilter_text(fact: Fact) -> str:
@@ -267,8 +294,9 @@ def match_component(intel: CompiledIntel, component: Component) -> list[Indicato
     component = component.realized()
     hits: list[IndicatorHit] = []
     seen: set[tuple[str, str]] = set()
+    by_field = matchers_by_field(intel)
     for fact in component.facts:
-        for matcher in _DISTINCT_MATCHERS:
+        for matcher in by_field[fact.field]:
             for indicator, matched, context in matcher(intel, fact):
                 key = (indicator.id, fact.where + "\0" + fact.value)
                 if key in seen:

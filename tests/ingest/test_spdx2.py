@@ -26,7 +26,7 @@ JSON_FIXTURE = SPDX23 / "all-fields.spdx.json"
 
 def read(data: bytes | str, fmt: SbomFormat = SbomFormat.SPDX_JSON) -> SbomDocument:
     raw = data.encode() if isinstance(data, str) else data
-    return spdx2.read("test.spdx", raw, fmt)
+    return spdx2.read("test.spdx", raw, fmt).realized()
 
 
 def read_json(doc: object) -> SbomDocument:
