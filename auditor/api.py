@@ -31,6 +31,8 @@ class AuditOptions:
 
     db_path: Path | None = None
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    #: Report paths relative to this directory (default: the working directory).
+    display_base: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,23 +57,24 @@ def _no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def display_path(path: Path) -> str:
-    """A stable, POSIX-style path: relative to the working directory when inside it."""
+def display_path(path: Path, base: Path | None = None) -> str:
+    """A stable, POSIX-style path: relative to ``base`` (default: the working directory) when
+    inside it."""
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        return path.resolve().relative_to((base or Path.cwd()).resolve()).as_posix()
     except ValueError:
         return path.as_posix()
 
 
-def expand_inputs(paths: Sequence[str | Path]) -> list[InputFile]:
+def expand_inputs(paths: Sequence[str | Path], base: Path | None = None) -> list[InputFile]:
     """Files named directly plus every regular file under named directories, sorted."""
     inputs: list[InputFile] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            inputs.extend(_walk(path))
+            inputs.extend(_walk(path, base))
         elif path.is_file():
-            inputs.append(InputFile(path, display_path(path), explicit=True))
+            inputs.append(InputFile(path, display_path(path, base), explicit=True))
         elif path.exists():
             raise UsageError(f"{raw}: not a regular file or directory")
         else:
@@ -85,13 +88,13 @@ def expand_inputs(paths: Sequence[str | Path]) -> list[InputFile]:
     return unique
 
 
-def _walk(root: Path) -> Iterator[InputFile]:
+def _walk(root: Path, base: Path | None) -> Iterator[InputFile]:
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
         for name in sorted(filenames):
             path = Path(dirpath) / name
             if path.is_file():
-                yield InputFile(path, display_path(path), explicit=False)
+                yield InputFile(path, display_path(path, base), explicit=False)
 
 
 def read_input(item: InputFile, options: AuditOptions) -> tuple[SbomDocument, bytes] | Skipped:
@@ -137,6 +140,13 @@ def audit_document(intel: CompiledIntel, document: SbomDocument, data: bytes) ->
     return located
 
 
+def demo_dir() -> Path:
+    """The demo SBOMs: bundled in the wheel, or fixtures/demo in a source checkout."""
+    package = Path(__file__).resolve().parent
+    bundled = package / "_demo"
+    return bundled if bundled.is_dir() else package.parent / "fixtures" / "demo"
+
+
 def audit(paths: Sequence[str | Path], options: AuditOptions | None = None) -> AuditResult:
     """Audit SBOM files and directories of them against vendor_db."""
     options = options or AuditOptions()
@@ -145,7 +155,7 @@ def audit(paths: Sequence[str | Path], options: AuditOptions | None = None) -> A
     documents: list[SbomDocument] = []
     skipped: list[Skipped] = []
     findings: list[Finding] = []
-    for item in expand_inputs(paths):
+    for item in expand_inputs(paths, options.display_base):
         with _no_gc():
             outcome = read_input(item, options)
         if isinstance(outcome, Skipped):

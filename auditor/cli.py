@@ -117,6 +117,33 @@ def scan(
     raise typer.Exit(int(exit_code(result, fail_on)))
 
 
+@app.command()
+def demo(
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Report format.")
+    ] = OutputFormat.TABLE,
+) -> None:
+    """Audit the bundled demo: a made-up supplier's appliance SBOMs (no setup needed).
+
+    Prints the report `scan` would print and exits 0 when the demo ran; `kaspersky-audit scan`
+    on the same files exits 1, because they contain Kaspersky software.
+    """
+    from auditor.api import AuditOptions, audit, demo_dir
+
+    folder = demo_dir()
+    try:
+        result = audit([folder], AuditOptions(display_base=folder.parent))
+    except AuditorError as exc:
+        _fail(str(exc))
+    sys.stdout.write(_render(result, output_format, FailOn.WARNING))
+    if output_format is OutputFormat.TABLE:
+        sys.stdout.write(
+            f"\nThis was the demo in {folder}. Audit your own SBOMs with: "
+            "kaspersky-audit scan PATH...\n"
+        )
+    raise typer.Exit(0 if result.complete else int(ExitCode.INCOMPLETE))
+
+
 def _render(result: object, output_format: OutputFormat, fail_on: FailOn) -> str:
     from auditor.models import AuditResult
 

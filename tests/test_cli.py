@@ -119,3 +119,13 @@ def test_python_dash_m_is_the_same_command() -> None:
     )
     assert done.returncode == 1
     assert json.loads(done.stdout)["summary"]["findings"] == {"error": 2, "warning": 2, "note": 2}
+
+
+def test_demo_command_needs_no_setup_and_shows_every_class(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # works from anywhere
+    result = runner.invoke(app, ["demo"])
+    assert result.exit_code == 0, result.output
+    for rule in ("KAS001", "KAS002", "KAS003", "KAS004", "KAS005"):
+        assert rule in result.output
+    assert "demo/securegate-appliance.cdx.json" in result.output
