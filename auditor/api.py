@@ -18,7 +18,7 @@ from auditor.ingest.sniff import sniff
 from auditor.intel.compile import CompiledIntel, compile_intel
 from auditor.intel.load import load_database
 from auditor.match.engine import match_document
-from auditor.models import AuditResult, Disposition, Finding, SbomDocument, Skipped
+from auditor.models import AuditResult, Disposition, Finding, SbomDocument, SbomFormat, Skipped
 from auditor.triage import build_findings
 
 DEFAULT_MAX_FILE_SIZE = 1 << 30  # 1 GiB
@@ -42,6 +42,14 @@ class InputFile:
     path: Path
     display: str
     explicit: bool
+
+
+#: The member that identifies a record in each JSON format (unique within a document).
+_IDENTITY_KEYS = {
+    SbomFormat.CYCLONEDX_JSON: "bom-ref",
+    SbomFormat.SPDX_JSON: "SPDXID",
+    SbomFormat.SPDX3_JSONLD: "spdxId",
+}
 
 
 @contextmanager
@@ -126,10 +134,12 @@ def audit_document(intel: CompiledIntel, document: SbomDocument, data: bytes) ->
     if not findings:
         return findings
     locator = Locator(document.format, data)
+    key = _IDENTITY_KEYS.get(document.format)
     located = []
     for finding in findings:
         component = finding.component
-        region = locator.region(component.pointer, component.line)
+        anchor = (key, component.ref) if key and component.ref != component.pointer else None
+        region = locator.region(component.pointer, component.line, anchor)
         evidence = tuple(
             locator.region(
                 hit.where if hit.where.startswith("line:") else component.pointer + hit.where

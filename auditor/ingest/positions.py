@@ -62,6 +62,30 @@ class _Text:
         return Region(line, indent + 1, line, len(content.rstrip()) + 1)
 
 
+def _enclosing_object(text: str, index: int) -> int | None:
+    """Index of the ``{`` that opens the object containing ``index`` (strings skipped)."""
+    depth = 0
+    in_string = False
+    position = index - 1
+    while position >= 0:
+        char = text[position]
+        if char == '"':
+            backslashes = 0
+            while position - backslashes - 1 >= 0 and text[position - backslashes - 1] == "\\":
+                backslashes += 1
+            if backslashes % 2 == 0:
+                in_string = not in_string
+        elif not in_string:
+            if char in "}]":
+                depth += 1
+            elif char in "{[":
+                if depth == 0:
+                    return position if char == "{" else None
+                depth -= 1
+        position -= 1
+    return None
+
+
 class JsonLocator:
     """Resolves JSON pointers to text spans, caching shared prefixes."""
 
@@ -130,6 +154,29 @@ class JsonLocator:
             starts.append(self._ws(after + 1))
         return starts[wanted]
 
+    def seek(self, pointer: str, key: str, value: str) -> bool:
+        """Find the object at ``pointer`` directly by a unique member (``"bom-ref": value``)
+        instead of skipping every earlier sibling; remember it. False when not found."""
+        if pointer in self.cache:
+            return True
+        found = re.search(
+            '"' + re.escape(key) + r'"\s*:\s*' + re.escape(json.dumps(value, ensure_ascii=False)),
+            self.text,
+        )
+        if found is None:
+            return False
+        start = _enclosing_object(self.text, found.start())
+        if start is None:
+            return False
+        try:
+            node, _ = _DECODER.raw_decode(self.text, start)
+        except ValueError:
+            return False
+        if not isinstance(node, dict) or node.get(key) != value:
+            return False
+        self.cache[pointer] = start
+        return True
+
     def span(self, pointer: str) -> tuple[int, int] | None:
         start = self.start(pointer)
         if start is None:
@@ -149,9 +196,17 @@ class Locator:
         self.json = JsonLocator(self.text.text) if fmt in _JSON_FORMATS else None
         self._yaml: dict[str, int] | None = None
 
-    def region(self, pointer: str, line: int | None = None) -> Region | None:
-        """The region of a record (``pointer``) or of evidence (``pointer`` + fact ``where``)."""
+    def region(
+        self, pointer: str, line: int | None = None, anchor: tuple[str, str] | None = None
+    ) -> Region | None:
+        """The region of a record (``pointer``) or of evidence (``pointer`` + fact ``where``).
+
+        ``anchor`` names a unique member of a JSON record (``("bom-ref", ref)``) that finds it
+        without walking the document up to it.
+        """
         try:
+            if anchor is not None and self.json is not None:
+                self.json.seek(pointer, *anchor)
             return self._region(pointer, line)
         except (ValueError, IndexError, RecursionError):
             return None
