@@ -21,43 +21,63 @@ _JSON_FORMATS = (SbomFormat.CYCLONEDX_JSON, SbomFormat.SPDX_JSON, SbomFormat.SPD
 
 
 class _Text:
-    """The decoded document with line/column arithmetic."""
+    """The document's text with line/column arithmetic.
+
+    Positions are resolved from checkpoints: each lookup counts newlines (in C) only from the
+    nearest earlier resolved position, so resolving the positions of a document's findings costs
+    about one pass over the text, however many there are.
+    """
 
     def __init__(self, data: bytes) -> None:
         text = to_utf8(data).decode("utf-8", errors="replace")
         if "\r" in text:  # CR-only (old Mac) line ends count as line ends, as readers count them
             text = text.replace("\r\n", "\n").replace("\r", "\n")
         self.text = text
-        self._starts: list[int] | None = None
+        self._offsets = [0]  # checkpoint offsets, sorted; each starts a line
+        self._lines = [1]  # the line number at each checkpoint
 
-    @property
-    def line_starts(self) -> list[int]:
-        """Offsets at which each line begins (computed once, on first use)."""
-        if self._starts is None:
-            starts = [0]
-            find = self.text.find
-            index = find("\n")
-            while index >= 0:
-                starts.append(index + 1)
-                index = find("\n", index + 1)
-            self._starts = starts
-        return self._starts
+    def _checkpoint(self, offset: int, line: int) -> None:
+        position = bisect_right(self._offsets, offset)
+        if position and self._offsets[position - 1] == offset:
+            return
+        self._offsets.insert(position, offset)
+        self._lines.insert(position, line)
 
     def line_col(self, index: int) -> tuple[int, int]:
-        line = bisect_right(self.line_starts, index)
-        return line, index - self.line_starts[line - 1] + 1
+        """1-based line and column of a character offset."""
+        index = max(0, min(index, len(self.text)))
+        position = bisect_right(self._offsets, index) - 1
+        base, line = self._offsets[position], self._lines[position]
+        line += self.text.count("\n", base, index)
+        newline = self.text.rfind("\n", base, index)
+        line_start = newline + 1 if newline >= 0 else base
+        self._checkpoint(line_start, line)
+        return line, index - line_start + 1
 
     def region(self, start: int, end: int) -> Region:
         start_line, start_col = self.line_col(start)
         end_line, end_col = self.line_col(max(start, end))
         return Region(start_line, start_col, end_line, end_col)
 
+    def line_offset(self, line: int) -> int | None:
+        """Offset where 1-based ``line`` starts, or None past the end."""
+        position = bisect_right(self._lines, line) - 1
+        offset, current = self._offsets[position], self._lines[position]
+        find = self.text.find
+        while current < line:
+            newline = find("\n", offset)
+            if newline < 0:
+                return None
+            offset, current = newline + 1, current + 1
+        self._checkpoint(offset, current)
+        return offset
+
     def line_region(self, line: int) -> Region:
-        starts = self.line_starts
-        if line < 1 or line > len(starts):
+        start = self.line_offset(line) if line >= 1 else None
+        if start is None:
             return Region(max(line, 1), 1, max(line, 1), 1)
-        end = starts[line] - 1 if line < len(starts) else len(self.text)
-        content = self.text[starts[line - 1] : end]
+        end = self.text.find("\n", start)
+        content = self.text[start : end if end >= 0 else len(self.text)]
         indent = len(content) - len(content.lstrip())
         return Region(line, indent + 1, line, len(content.rstrip()) + 1)
 
