@@ -33,6 +33,8 @@ class AuditOptions:
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     #: Report paths relative to this directory (default: the working directory).
     display_base: Path | None = None
+    #: Overlay files of extra indicators added to the database (``--db-overlay``).
+    db_overlays: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +162,7 @@ def demo_dir() -> Path:
 def audit(paths: Sequence[str | Path], options: AuditOptions | None = None) -> AuditResult:
     """Audit SBOM files and directories of them against vendor_db."""
     options = options or AuditOptions()
-    db = load_database(options.db_path)
+    db = load_database(options.db_path, options.db_overlays)
     intel = compile_intel(db)
     documents: list[SbomDocument] = []
     skipped: list[Skipped] = []

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import enum
+import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from typing_extensions import assert_never
@@ -13,6 +15,9 @@ from typing_extensions import assert_never
 from auditor import __version__
 from auditor.errors import AuditorError
 from auditor.outcome import ExitCode, FailOn, exit_code
+
+if TYPE_CHECKING:
+    from auditor.intel.load import Database
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 every input inspected and nothing at or above --fail-on; 1 findings at or "
@@ -56,6 +61,21 @@ def _root(
     """Kaspersky software auditor."""
 
 
+#: ``--db-overlay``, shared by every command that loads vendor_db.
+OverlayOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--db-overlay",
+        help="Add the indicators of this YAML overlay file to vendor_db (repeatable). "
+        "See vendor_db/README.md.",
+    ),
+]
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="Use this vendor_db directory instead of the bundled one."),
+]
+
+
 def _fail(message: str, code: ExitCode = ExitCode.USAGE) -> NoReturn:
     typer.echo(f"kaspersky-audit: error: {message}", err=True)
     raise typer.Exit(int(code))
@@ -79,10 +99,8 @@ def scan(
     fail_on: Annotated[
         FailOn, typer.Option("--fail-on", help="Lowest finding level that makes the exit code 1.")
     ] = FailOn.WARNING,
-    db: Annotated[
-        Path | None,
-        typer.Option("--db", help="Use this vendor_db directory instead of the bundled one."),
-    ] = None,
+    db: DbOption = None,
+    db_overlay: OverlayOption = None,
     max_file_size: Annotated[
         int,
         typer.Option(
@@ -97,7 +115,10 @@ def scan(
     from auditor.api import AuditOptions, audit
 
     try:
-        result = audit(paths, AuditOptions(db_path=db, max_file_size=max_file_size))
+        options = AuditOptions(
+            db_path=db, max_file_size=max_file_size, db_overlays=tuple(db_overlay or ())
+        )
+        result = audit(paths, options)
     except AuditorError as exc:
         _fail(str(exc))
     text = _render(result, output_format, fail_on)
@@ -122,6 +143,7 @@ def demo(
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="Report format.")
     ] = OutputFormat.TABLE,
+    db_overlay: OverlayOption = None,
 ) -> None:
     """Audit the bundled demo: a made-up supplier's appliance SBOMs (no setup needed).
 
@@ -132,7 +154,8 @@ def demo(
 
     folder = demo_dir()
     try:
-        result = audit([folder], AuditOptions(display_base=folder.parent))
+        options = AuditOptions(display_base=folder.parent, db_overlays=tuple(db_overlay or ()))
+        result = audit([folder], options)
     except AuditorError as exc:
         _fail(str(exc))
     sys.stdout.write(_render(result, output_format, FailOn.WARNING))
@@ -161,6 +184,118 @@ def _render(result: object, output_format: OutputFormat, fail_on: FailOn) -> str
 
         return render_json(result, fail_on)
     assert_never(output_format)
+
+
+db_app = typer.Typer(
+    name="db",
+    help="Inspect and check vendor_db (the sourced indicators) and overlays. "
+    "Exit codes: 0 ok; 1 `db verify` found problems; 2 usage error or a vendor_db that "
+    "cannot be loaded.",
+    no_args_is_help=True,
+)
+app.add_typer(db_app, name="db")
+
+
+class DbFormat(str, enum.Enum):
+    """Formats of the db commands' output."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
+DbFormatOption = Annotated[DbFormat, typer.Option("--format", "-f", help="Output format.")]
+
+
+def _emit(data: object, output_format: DbFormat, render: Callable[[Any], str]) -> None:
+    if output_format is DbFormat.JSON:
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = render(data)
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def _database(db: Path | None, db_overlay: list[Path] | None) -> Database:
+    from auditor.intel.load import load_database
+
+    try:
+        return load_database(db, tuple(db_overlay or ()))
+    except AuditorError as exc:
+        _fail(str(exc))
+
+
+@db_app.command("info")
+def db_info(
+    db: DbOption = None,
+    db_overlay: OverlayOption = None,
+    output_format: DbFormatOption = DbFormat.TEXT,
+) -> None:
+    """Name, version, digest and counts (kind x confidence, sources by grade, overlays)."""
+    from auditor.intel import tools
+
+    _emit(tools.db_info(_database(db, db_overlay)), output_format, tools.render_info)
+
+
+@db_app.command("list")
+def db_list(
+    kind: Annotated[str | None, typer.Option("--kind", help="Only this indicator kind.")] = None,
+    confidence: Annotated[
+        str | None, typer.Option("--confidence", help="Only this confidence (high|medium|low).")
+    ] = None,
+    db: DbOption = None,
+    db_overlay: OverlayOption = None,
+    output_format: DbFormatOption = DbFormat.TEXT,
+) -> None:
+    """One line per indicator: id, kind, confidence, implies, value, label."""
+    from auditor.intel import tools
+
+    try:
+        rows = tools.list_indicators(_database(db, db_overlay), kind, confidence)
+    except AuditorError as exc:
+        _fail(str(exc))
+    _emit(rows, output_format, tools.render_list)
+
+
+@db_app.command("show")
+def db_show(
+    indicator_id: Annotated[
+        str, typer.Argument(metavar="ID", help="Indicator id, e.g. KL-NAME-001.")
+    ],
+    db: DbOption = None,
+    db_overlay: OverlayOption = None,
+    output_format: DbFormatOption = DbFormat.TEXT,
+) -> None:
+    """Explain one indicator and what it would match.
+
+    Prints every field and source, the SBOM fields it reads, its normalised phrase and prefilter
+    anchor, and runs the matcher on an example that must fire it and a look-alike that must not.
+    """
+    from auditor.intel import tools
+    from auditor.intel.compile import compile_intel
+
+    try:
+        shown = tools.show_indicator(compile_intel(_database(db, db_overlay)), indicator_id)
+    except AuditorError as exc:
+        _fail(str(exc))
+    _emit(shown, output_format, tools.render_show)
+
+
+@db_app.command("verify")
+def db_verify(
+    db: DbOption = None,
+    db_overlay: OverlayOption = None,
+    output_format: DbFormatOption = DbFormat.TEXT,
+) -> None:
+    """Check vendor_db (and overlays); exit 0 clean, 1 problems, 2 cannot be loaded.
+
+    Checks: schema, unique ids, every entry sourced, no test identities, every pattern compiles,
+    every indicator fires on its example and not on its look-alike.
+    """
+    from auditor.intel import tools
+
+    result = tools.verify(db, tuple(db_overlay or ()))
+    _emit(result.as_dict(), output_format, tools.render_verify)
+    raise typer.Exit(result.exit_code)
 
 
 def main() -> None:

@@ -280,6 +280,8 @@ class IndicatorHit:
     implies: DetectionClass
     sources: tuple[str, ...]
     benign_context: str = ""
+    #: The indicator came from an overlay file (``--db-overlay``), not from vendor_db itself.
+    overlay: bool = False
 
     @property
     def tier(self) -> Tier:

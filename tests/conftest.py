@@ -49,3 +49,45 @@ def record(
             Fact(field, value, f"/{field.value}/{i}") for i, (field, value) in enumerate(facts)
         ),
     )
+
+
+def copy_db(tmp_path: Path) -> Path:
+    """A writable copy of vendor_db."""
+    import shutil
+
+    root = tmp_path / "vendor_db"
+    shutil.copytree(REPO / "vendor_db", root)
+    return root
+
+
+def plant(root: Path, relative: str, entry: str) -> None:
+    """Append one YAML list entry (an indicator, written at column 0) to a vendor_db file."""
+    path = root / relative
+    path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + "\n" + entry, encoding="utf-8")
+
+
+def write_overlay(
+    path: Path,
+    indicator_id: str = "CONTOSO-PKG-1",
+    value: str = "contoso-av-core",
+    source_url: str = "urn:contoso:procurement:case-42",
+) -> Path:
+    """An overlay file holding one package-name indicator (a private white-label name)."""
+    path.write_text(
+        "schema_version: 1\n"
+        "description: Contoso's private additions.\n"
+        "indicators:\n"
+        f"  - id: {indicator_id}\n"
+        "    kind: package-name\n"
+        f"    value: {value}\n"
+        "    label: Contoso AV core (a rebadged Kaspersky engine, per supplier disclosure)\n"
+        "    confidence: high\n"
+        "    implies: embedded\n"
+        "    sources:\n"
+        f"      - url: '{source_url}'\n"
+        "        title: Supplier disclosure filed with procurement\n"
+        "        grade: third-party\n"
+        "    added: 2026-11-28\n",
+        encoding="utf-8",
+    )
+    return path

@@ -6,6 +6,7 @@ Compiled once per run. Everything here is derived from vendor_db data; nothing i
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,6 +110,8 @@ class CompiledIntel:
     url_prefixes: list[tuple[re.Pattern[str], Indicator]] = field(default_factory=list)
     hashes: dict[str, list[Indicator]] = field(default_factory=dict)
     anchors: frozenset[str] = frozenset()
+    #: Words of every entity name: a name's prefilter anchor is one of these when it has one.
+    brand: frozenset[str] = frozenset()
     anchor_scanner: AnchorScanner | None = None
     benign_context: tuple[tuple[str, ...], ...] = ()
     fields: dict[str, frozenset[FieldKind]] = field(default_factory=dict)
@@ -151,7 +154,7 @@ class AnchorScanner:
         return found, capped
 
 
-def _anchor(tokens: list[str], brand: set[str]) -> str:
+def _anchor(tokens: list[str], brand: AbstractSet[str]) -> str:
     """The token a prefilter looks for: a brand word if the phrase has one, else the longest."""
     pool = [token for token in tokens if token in brand] or tokens
     return max(pool, key=len) if pool else ""
@@ -199,6 +202,36 @@ def cpe_parts(text: str) -> tuple[str, str] | None:
     return None
 
 
+def name_phrase(indicator: Indicator, normalizer: Normalizer) -> str:
+    """The normalised phrase an entity or product name is matched as ("" for other kinds)."""
+    if indicator.kind not in ("entity-name", "product-name"):
+        return ""
+    return " ".join(normalizer.tokens(indicator.value, camel=not is_compound(indicator.value)))
+
+
+def indicator_anchor(indicator: Indicator, normalizer: Normalizer, brand: frozenset[str]) -> str:
+    """The squeezed text the prefilter looks for before matching ``indicator`` precisely
+    ("" when it has none). ``brand`` is the words of all entity names (``CompiledIntel.brand``)."""
+    kind = indicator.kind
+    value = indicator.value
+    if kind in ("entity-name", "product-name"):
+        return _anchor(normalizer.tokens(value, camel=not is_compound(value)), brand)
+    if kind == "package-name":
+        return squeeze(value.strip().casefold())
+    if kind == "purl":
+        parsed = purl_segments(value)
+        return squeeze(parsed[1][0]) if parsed else ""
+    if kind == "cpe":
+        return squeeze(value.partition(":")[0])
+    if kind == "domain":
+        return max((squeeze(label) for label in value.split(".")), key=len)
+    if kind == "url-prefix":
+        return max((squeeze(w) for w in re.split(r"[/.]", value)), key=len)
+    if kind == "file-hash":
+        return value.split(":", 1)[1]
+    return ""
+
+
 def compile_intel(db: Database) -> CompiledIntel:
     """Build every lookup table from ``db``; indicators marked deprecated are left out."""
     normalizer = Normalizer(db.normalization.legal_forms)
@@ -210,6 +243,7 @@ def compile_intel(db: Database) -> CompiledIntel:
         if indicator.kind == "entity-name" and not indicator.deprecated
         for token in normalizer.tokens(indicator.value, camel=not is_compound(indicator.value))
     }
+    intel.brand = frozenset(brand)
     for indicator in db.indicators:
         if indicator.deprecated:
             continue
@@ -222,23 +256,18 @@ def compile_intel(db: Database) -> CompiledIntel:
                 continue
             table = intel.compounds if compound else intel.phrases
             table.setdefault(" ".join(tokens), []).append(indicator)
-            anchors.add(_anchor(tokens, brand))
         elif kind == "package-name":
             key = indicator.value.strip().casefold()
             intel.package_names.setdefault(key, []).append(indicator)
-            anchors.add(squeeze(key))
         elif kind == "purl":
             parsed = purl_segments(indicator.value)
             if parsed:
                 intel.purls.append(PurlPattern(parsed[0], parsed[1], indicator))
-                anchors.add(squeeze(parsed[1][0]))
         elif kind == "cpe":
             vendor, _, product = indicator.value.partition(":")
             intel.cpes.setdefault(vendor, []).append(CpePattern(vendor, product or None, indicator))
-            anchors.add(squeeze(vendor))
         elif kind == "domain":
             intel.domains.setdefault(indicator.value, []).append(indicator)
-            anchors.add(max((squeeze(label) for label in indicator.value.split(".")), key=len))
         elif kind == "url-prefix":
             host, _, path = indicator.value.partition("/")
             pattern = re.compile(
@@ -250,10 +279,9 @@ def compile_intel(db: Database) -> CompiledIntel:
                 re.IGNORECASE,
             )
             intel.url_prefixes.append((pattern, indicator))
-            anchors.add(max((squeeze(w) for w in re.split(r"[/.]", indicator.value)), key=len))
         elif kind == "file-hash":
             intel.hashes.setdefault(indicator.value, []).append(indicator)
-            anchors.add(indicator.value.split(":", 1)[1])
+        anchors.add(indicator_anchor(indicator, normalizer, intel.brand))
     anchors.discard("")
     intel.anchors = frozenset(anchors)
     if anchors:

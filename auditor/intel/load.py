@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,6 +21,8 @@ from auditor.intel.schema import (
     Indicator,
     IndicatorFile,
     Normalization,
+    OverlayFile,
+    OverlayIndicator,
     Regulation,
     RegulationFile,
 )
@@ -40,10 +43,17 @@ class Database:
     classes: dict[str, DetectionClassRule]
     normalization: Normalization
     digest: str
+    #: Overlay files (``--db-overlay``) whose indicators were added, in the order given.
+    overlays: tuple[Path, ...] = ()
 
     @property
     def version(self) -> str:
         return self.meta.version
+
+
+def is_overlay(indicator: Indicator) -> bool:
+    """True for an indicator that came from an overlay file rather than vendor_db itself."""
+    return isinstance(indicator, OverlayIndicator)
 
 
 def default_root() -> Path:
@@ -75,8 +85,9 @@ def _load(path: Path, model: type[Model], hasher: Any) -> Model:
         ) from None
 
 
-def load_database(root: Path | None = None) -> Database:
-    """Load and validate vendor_db at ``root`` (default: the bundled database)."""
+def load_database(root: Path | None = None, overlays: Sequence[Path] = ()) -> Database:
+    """Load and validate vendor_db at ``root`` (default: the bundled database), then add the
+    indicators of each overlay file. The digest covers the overlays' bytes too."""
     root = (root or default_root()).resolve()
     if not (root / "db.yaml").is_file():
         raise DatabaseError(f"vendor_db: no db.yaml in {root}")
@@ -89,6 +100,8 @@ def load_database(root: Path | None = None) -> Database:
     indicators: list[Indicator] = []
     for name in meta.indicator_files:
         indicators.extend(_load(root / name, IndicatorFile, hasher).indicators)
+    overlay_paths = tuple(Path(path).resolve() for path in overlays)
+    indicators.extend(_load_overlays(overlay_paths, indicators, hasher))
     _check_references(indicators, entities.entities, classes, regulations)
     return Database(
         root=root,
@@ -99,7 +112,29 @@ def load_database(root: Path | None = None) -> Database:
         classes={rule.detection_class: rule for rule in classes.classes},
         normalization=normalization,
         digest=hasher.hexdigest(),
+        overlays=overlay_paths,
     )
+
+
+def _load_overlays(
+    paths: tuple[Path, ...], builtin: list[Indicator], hasher: Any
+) -> list[Indicator]:
+    """Indicators of the overlay files; an id already used (built in or by an earlier overlay)
+    is an error rather than a silent replacement."""
+    taken = {indicator.id: "a built-in indicator" for indicator in builtin}
+    added: list[Indicator] = []
+    for path in paths:
+        if not path.is_file():
+            raise DatabaseError(f"vendor_db overlay: {path}: no such file")
+        for indicator in _load(path, OverlayFile, hasher).indicators:
+            if indicator.id in taken:
+                raise DatabaseError(
+                    f"vendor_db overlay: {path}: id {indicator.id} collides with "
+                    f"{taken[indicator.id]}"
+                )
+            taken[indicator.id] = f"overlay {path.name}"
+            added.append(indicator)
+    return added
 
 
 def _check_references(

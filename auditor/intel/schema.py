@@ -57,6 +57,8 @@ IndicatorKind = Literal[
 ]
 
 _ID = re.compile(r"^KL-[A-Z]{2,8}-\d{3,4}$")
+#: Ids of indicators in overlay files (``--db-overlay``): looser, e.g. ``ACME-PKG-7``.
+_OVERLAY_ID = re.compile(r"^[A-Z][A-Z0-9]{1,15}-[A-Z0-9-]{1,40}$")
 _HASH = re.compile(r"^(md5|sha1|sha256|sha384|sha512):[0-9a-f]+$")
 _HASH_LEN = {"md5": 32, "sha1": 40, "sha256": 64, "sha384": 96, "sha512": 128}
 
@@ -136,6 +138,38 @@ class IndicatorFile(Strict):
     schema_version: Literal[1]
     description: str
     indicators: tuple[Indicator, ...]
+
+
+class OverlaySource(Source):
+    """A source of an overlay indicator: may also be internal (``file:`` or ``urn:``)."""
+
+    url: str = Field(pattern=r"^(?:https?://|file:|urn:)\S+$")
+
+
+class OverlayIndicator(Indicator):
+    """An indicator from an overlay file (``--db-overlay``): a private addition to vendor_db.
+
+    Same fields and rules as a built-in indicator, except the id (any ``PREFIX-REST`` in
+    capitals, e.g. ``ACME-PKG-7``; it must not collide with a built-in id) and the sources
+    (internal ``file:`` and ``urn:`` references are allowed).
+    """
+
+    sources: tuple[OverlaySource, ...] = Field(min_length=1)
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, value: str) -> str:
+        if not _OVERLAY_ID.match(value):
+            raise ValueError(f"overlay indicator id {value!r} must look like ACME-PKG-001")
+        return value
+
+
+class OverlayFile(Strict):
+    """A YAML file given with ``--db-overlay``: indicators added to the database."""
+
+    schema_version: Literal[1]
+    description: str
+    indicators: tuple[OverlayIndicator, ...]
 
 
 class Entity(Strict):
@@ -227,6 +261,7 @@ def json_schema() -> dict[str, object]:
         "$defs": {
             "db": DatabaseMeta.model_json_schema(),
             "indicators": IndicatorFile.model_json_schema(),
+            "overlay": OverlayFile.model_json_schema(),
             "entities": EntityFile.model_json_schema(),
             "regulations": RegulationFile.model_json_schema(),
             "classes": ClassFile.model_json_schema(),

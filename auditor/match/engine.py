@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from urllib.parse import unquote, unquote_to_bytes
 
 from auditor.intel.compile import CompiledIntel, cpe_parts, purl_segments
+from auditor.intel.load import is_overlay
 from auditor.intel.schema import Indicator
 from auditor.match.normalize import is_compound, squeeze, words
 from auditor.models import (
@@ -44,6 +45,7 @@ def _hit(indicator: Indicator, fact: Fact, matched: str, context: str = "") -> I
         implies=DetectionClass(indicator.implies),
         sources=tuple(source.url for source in indicator.sources),
         benign_context=context,
+        overlay=is_overlay(indicator),
     )
 
 

@@ -56,6 +56,7 @@ def _finding(finding: Finding) -> dict[str, Any]:
                 "implies": hit.implies.value,
                 "sources": list(hit.sources),
                 "benignContext": hit.benign_context or None,
+                "overlay": hit.overlay,
                 "region": _region(region),
             }
             for hit, region in zip(

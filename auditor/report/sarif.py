@@ -143,6 +143,7 @@ def _result(finding: Finding, rule_index: int, artifact_index: int) -> dict[str,
                     "implies": hit.implies.value,
                     "sources": list(hit.sources),
                     **({"benignContext": hit.benign_context} if hit.benign_context else {}),
+                    **({"overlay": True} if hit.overlay else {}),
                 }
                 for hit in finding.hits
             ],

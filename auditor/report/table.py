@@ -38,7 +38,8 @@ def _block(finding: Finding, remediation: dict[str, str]) -> list[str]:
         lines.append(f"  path:      {' > '.join(finding.dependency_path)}")
     for index, hit in enumerate(finding.hits[:_MAX_EVIDENCE]):
         label = "evidence:" if index == 0 else ""
-        lines.append(f"  {label:<10} {evidence_line(hit)}")
+        marker = " [overlay]" if hit.overlay else ""
+        lines.append(f"  {label:<10} {evidence_line(hit)}{marker}")
     if len(finding.hits) > _MAX_EVIDENCE:
         lines.append(f"  {'':<10} ... and {len(finding.hits) - _MAX_EVIDENCE} more")
     if finding.detection_class.value in remediation:

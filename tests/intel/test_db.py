@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from auditor.errors import DatabaseError
-from auditor.intel.compile import CompiledIntel, indicator_fields
+from auditor.intel.compile import CompiledIntel
 from auditor.intel.load import Database, load_database
 from auditor.intel.schema import Indicator, IndicatorKind, render_json_schema
+from auditor.intel.tools import example_field, example_lookalike, example_match
 from auditor.match.engine import MATCHERS, match_component
-from auditor.models import FieldKind
 from tests.conftest import REPO, record
 
 
@@ -48,73 +48,14 @@ def test_every_regulation_and_class_is_present(db: Database) -> None:
     )
 
 
-def _positive(indicator: Indicator) -> str:
-    """A realistic value that must fire the indicator."""
-    value = indicator.value
-    if indicator.kind == "purl":
-        return value + (
-            "/some-package@1.0.0" if value.count("/") == 1 and "pypi" not in value else "@1.0.0"
-        )
-    if indicator.kind == "cpe":
-        vendor, _, product = value.partition(":")
-        return f"cpe:2.3:a:{vendor}:{product or 'some_product'}:1.0:*:*:*:*:*:*:*"
-    if indicator.kind == "domain":
-        return f"https://{value}/path"
-    if indicator.kind == "url-prefix":
-        return f"https://{value}/repo"
-    if indicator.kind in ("entity-name", "product-name"):
-        return f"Copyright 2024 {value}. All rights reserved."
-    return value
-
-
-def _look_alike(indicator: Indicator) -> str:
-    """A value that resembles the indicator but must not fire it."""
-    value = indicator.value
-    if indicator.kind == "purl":
-        return value + "x/some-package@1.0.0"
-    if indicator.kind == "cpe":
-        vendor, _, product = value.partition(":")
-        return f"cpe:2.3:a:{vendor}x:{product or 'p'}:1.0:*:*:*:*:*:*:*"
-    if indicator.kind == "domain":
-        return f"https://{value}.evil-example.net/ https://x{value}/"
-    if indicator.kind == "url-prefix":
-        return f"https://{value}x/repo"
-    if indicator.kind == "file-hash":
-        alg, digest = value.split(":", 1)
-        return f"{alg}:{digest[:-1]}{'0' if digest[-1] != '0' else '1'}"
-    if indicator.kind == "package-name":
-        return value + "x"
-    # glue letters onto the most distinctive word: no longer the same name
-    parts = value.split()
-    longest = max(range(len(parts)), key=lambda i: sum(ch.isalnum() for ch in parts[i]))
-    parts[longest] += "zq"
-    return " ".join(parts)
-
-
-def _field(intel: CompiledIntel, indicator: Indicator) -> FieldKind:
-    fields = indicator_fields(indicator)
-    for preferred in (
-        FieldKind.SUPPLIER,
-        FieldKind.NAME,
-        FieldKind.PURL,
-        FieldKind.CPE,
-        FieldKind.URL,
-        FieldKind.HASH,
-        FieldKind.COPYRIGHT,
-    ):
-        if preferred in fields:
-            return preferred
-    return sorted(fields, key=lambda f: f.value)[0]
-
-
 def _indicators() -> list[Indicator]:
     return [i for i in load_database().indicators if not i.deprecated]
 
 
 @pytest.mark.parametrize("indicator", _indicators(), ids=lambda i: i.id)
 def test_every_indicator_fires_on_its_value(intel: CompiledIntel, indicator: Indicator) -> None:
-    field = _field(intel, indicator)
-    hits = match_component(intel, record((field, _positive(indicator))))
+    field = example_field(indicator)
+    hits = match_component(intel, record((field, example_match(indicator))))
     fired = {hit.indicator_id for hit in hits}
     # A more specific indicator may speak for the same words (e.g. "Kaspersky Lab" over the bare
     # brand); the indicator itself or one whose value contains it must fire.
@@ -122,14 +63,14 @@ def test_every_indicator_fires_on_its_value(intel: CompiledIntel, indicator: Ind
         indicator.value.lower()
         in next(i for i in intel.db.indicators if i.id == other).value.lower()
         for other in fired
-    ), f"{indicator.id} did not fire on {_positive(indicator)!r} in {field.value}: {fired}"
+    ), f"{indicator.id} did not fire on {example_match(indicator)!r} in {field.value}: {fired}"
 
 
 @pytest.mark.parametrize("indicator", _indicators(), ids=lambda i: i.id)
 def test_no_indicator_fires_on_a_look_alike(intel: CompiledIntel, indicator: Indicator) -> None:
-    field = _field(intel, indicator)
-    hits = match_component(intel, record((field, _look_alike(indicator))))
-    assert indicator.id not in {hit.indicator_id for hit in hits}, _look_alike(indicator)
+    field = example_field(indicator)
+    hits = match_component(intel, record((field, example_lookalike(indicator))))
+    assert indicator.id not in {hit.indicator_id for hit in hits}, example_lookalike(indicator)
 
 
 def test_a_broken_database_is_a_clear_error(tmp_path: Path) -> None:
