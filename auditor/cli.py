@@ -259,25 +259,32 @@ def db_list(
 @db_app.command("show")
 def db_show(
     indicator_id: Annotated[
-        str, typer.Argument(metavar="ID", help="Indicator id, e.g. KL-NAME-001.")
+        str,
+        typer.Argument(
+            metavar="ID",
+            help="Indicator id (KL-NAME-001), OEM relationship (KL-OEM-001) or look-alike "
+            "(KL-LOOK-001).",
+        ),
     ],
     db: DbOption = None,
     db_overlay: OverlayOption = None,
     output_format: DbFormatOption = DbFormat.TEXT,
 ) -> None:
-    """Explain one indicator and what it would match.
+    """Explain one indicator and what it would match, or one OEM relationship or look-alike.
 
     Prints every field and source, the SBOM fields it reads, its normalised phrase and prefilter
     anchor, and runs the matcher on an example that must fire it and a look-alike that must not.
+    For a look-alike (KL-LOOK-...), runs the matcher on a record named like it and shows which
+    facts it rules out and which indicators it keeps from firing.
     """
     from auditor.intel import tools
     from auditor.intel.compile import compile_intel
 
     try:
-        shown = tools.show_indicator(compile_intel(_database(db, db_overlay)), indicator_id)
+        shown = tools.show(compile_intel(_database(db, db_overlay)), indicator_id)
     except AuditorError as exc:
         _fail(str(exc))
-    _emit(shown, output_format, tools.render_show)
+    _emit(shown, output_format, tools.render_any)
 
 
 @db_app.command("verify")

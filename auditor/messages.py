@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from auditor.intel.compile import CompiledIntel
-from auditor.models import DetectionClass, Finding, IndicatorHit
+from auditor.models import DetectionClass, Finding, IndicatorHit, OemNote
 
 _FIELD_WORDS = {
     "name": "name",
@@ -31,6 +31,7 @@ _FIELD_WORDS = {
     "version": "version",
 }
 _MAX_EVIDENCE = 3
+_MAX_OEM = 3
 
 
 def evidence_line(hit: IndicatorHit) -> str:
@@ -60,6 +61,39 @@ def _exempt_note(intel: CompiledIntel, finding: Finding) -> str:
         f" Note: {exempt[0]} is threat intelligence, which the BIS Final Determination excludes;"
         " FAR 52.204-23 still applies."
     )
+
+
+def oem_sentence(note: OemNote) -> str:
+    """One OEM relationship as context, labelled with how well it is established."""
+    what = f"({note.product_line}, {note.id})"
+    if note.status == "documented":
+        text = f"{note.vendor} has a documented OEM relationship with Kaspersky {what}"
+        if note.corroborated:
+            text += ", which the evidence on this record corroborates"
+        return text + "."
+    if note.status == "third-party":
+        return (
+            f"{note.vendor} has a relationship with Kaspersky reported by third parties only "
+            f"{what}; context only."
+        )
+    if note.status == "refuted":
+        return (
+            f"For {note.vendor} a claimed relationship with Kaspersky is refuted by the sources "
+            f"{what}; context only, not evidence."
+        )
+    return (
+        f"For {note.vendor} there is an unverified claim of a relationship with Kaspersky "
+        f"{what}; context only, not evidence."
+    )
+
+
+def _oem_note(finding: Finding) -> str:
+    notes = finding.oem_notes[:_MAX_OEM]
+    if not notes:
+        return ""
+    more = len(finding.oem_notes) - len(notes)
+    extra = f" And {more} more OEM relationship(s)." if more > 0 else ""
+    return " Context: " + " ".join(oem_sentence(note) for note in notes) + extra
 
 
 def describe(intel: CompiledIntel, finding: Finding) -> str:
@@ -97,4 +131,4 @@ def describe(intel: CompiledIntel, finding: Finding) -> str:
             f"Kaspersky mentioned but not corroborated: {subject} has {evidence}. Nothing else "
             "about it points to Kaspersky code; review it."
         )
-    return text + _exempt_note(intel, finding)
+    return text + _exempt_note(intel, finding) + _oem_note(finding)

@@ -299,6 +299,19 @@ class Region:
 
 
 @dataclass(frozen=True, slots=True)
+class OemNote:
+    """An OEM / white-label relationship of a company named on a finding's record: context,
+    never evidence on its own. ``corroborated``: a documented relationship whose related
+    indicators fired on the record (it raised the finding's confidence by one step)."""
+
+    id: str
+    vendor: str
+    status: str
+    product_line: str
+    corroborated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """A conclusion about one record: what it is, how sure, and every piece of evidence."""
 
@@ -316,6 +329,10 @@ class Finding:
     covered_by: tuple[str, ...] = ()
     region: Region | None = None
     evidence_regions: tuple[Region | None, ...] = ()
+    #: Ids of OEM relationships of the companies named on the record (vendor_db oem.yaml).
+    oem: tuple[str, ...] = ()
+    #: The same relationships, with what reports show of them.
+    oem_notes: tuple[OemNote, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

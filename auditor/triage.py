@@ -12,7 +12,8 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import replace
 
-from auditor.intel.compile import CompiledIntel
+from auditor.intel.compile import CompiledIntel, vendor_phrase
+from auditor.intel.schema import OemRelationship
 from auditor.messages import describe
 from auditor.models import (
     Component,
@@ -23,6 +24,7 @@ from auditor.models import (
     Finding,
     IndicatorHit,
     Level,
+    OemNote,
     SbomDocument,
     Tier,
 )
@@ -196,6 +198,49 @@ class DependencyIndex:
         return tuple(reversed(chain))
 
 
+def oem_relationships(intel: CompiledIntel, names: Iterable[str]) -> list[OemRelationship]:
+    """Relationships whose vendor (or an alias) appears, as whole words, in one of ``names``;
+    in database order."""
+    if not intel.oem:
+        return []
+    found: set[str] = set()
+    for name in names:
+        padded = " " + vendor_phrase(name, intel.normalizer) + " "
+        if padded.strip() == "":
+            continue
+        for phrase, relationships in intel.oem.items():
+            if " " + phrase + " " in padded:
+                found.update(relationship.id for relationship in relationships)
+    return [relationship for relationship in intel.db.oem if relationship.id in found]
+
+
+def oem_context(
+    intel: CompiledIntel,
+    component: Component,
+    vendors: tuple[str, ...],
+    hits: Iterable[IndicatorHit],
+) -> tuple[OemNote, ...]:
+    """OEM relationships of the companies named on the record (its other vendors and its
+    supplier, manufacturer, publisher...), marked corroborated when the relationship is
+    documented and one of its related indicators fired on the record."""
+    names = list(vendors)
+    for fact in component.facts:
+        if fact.field in VENDOR_FIELDS and fact.value.strip() and fact.value not in names:
+            names.append(fact.value)
+    fired = {hit.indicator_id for hit in hits if not hit.benign_context}
+    return tuple(
+        OemNote(
+            id=relationship.id,
+            vendor=relationship.vendor,
+            status=relationship.status,
+            product_line=relationship.product_line,
+            corroborated=relationship.status == "documented"
+            and bool(fired.intersection(relationship.related_indicators)),
+        )
+        for relationship in oem_relationships(intel, names)
+    )
+
+
 def build_findings(
     intel: CompiledIntel,
     document: SbomDocument,
@@ -208,6 +253,13 @@ def build_findings(
     findings = []
     for component, hits in matched:
         detection, confidence, vendors, evidence = classify(component, hits)
+        notes = oem_context(intel, component, vendors, evidence)
+        # context only, except corroboration: a documented relationship whose own technology
+        # was found on the record raises confidence one step (never the class)
+        if detection is DetectionClass.MENTION:
+            notes = tuple(replace(note, corroborated=False) for note in notes)
+        elif any(note.corroborated for note in notes):
+            confidence = confidence.raised()
         rule = intel.db.classes[detection.value]
         regulations = tuple(rule.regulations)
         finding = Finding(
@@ -223,6 +275,8 @@ def build_findings(
             dependency_path=index.path(component.ref),
             other_vendors=vendors,
             covered_by=regulations,
+            oem=tuple(note.id for note in notes),
+            oem_notes=notes,
         )
         findings.append(replace(finding, message=describe(intel, finding)))
     return findings

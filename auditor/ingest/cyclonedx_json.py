@@ -135,6 +135,7 @@ def _external_refs(facts: FactList, value: object, where: str) -> None:
         if isinstance(ref, dict):
             facts.add(FieldKind.URL, ref.get("url"), f"{where}/{index}/url")
             facts.add(FieldKind.TEXT, ref.get("comment"), f"{where}/{index}/comment")
+            _hashes(facts, ref.get("hashes"), f"{where}/{index}/hashes")
 
 
 def _hashes(facts: FactList, value: object, where: str) -> None:

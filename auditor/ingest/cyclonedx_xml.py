@@ -114,6 +114,10 @@ def _component_facts(node: Element) -> FactList:
         for ref in _children(refs, "reference"):
             _add(facts, FieldKind.URL, _child(ref, "url"))
             _add(facts, FieldKind.TEXT, _child(ref, "comment"))
+            ref_hashes = _child(ref, "hashes")
+            if ref_hashes is not None:
+                for item in _children(ref_hashes, "hash"):
+                    facts.add_hash(item.get("alg"), _text(item), _where(item))
     props = _child(node, "properties")
     if props is not None:
         for prop in _children(props, "property"):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.intel.load import Database
-from auditor.intel.schema import Indicator
+from auditor.intel.schema import Indicator, Lookalike, OemRelationship
 from auditor.match.normalize import Normalizer, is_compound, squeeze, words
 from auditor.models import FieldKind
 
@@ -93,6 +93,41 @@ class CpePattern:
     indicator: Indicator
 
 
+@dataclass(frozen=True, slots=True)
+class LookalikeRule:
+    """A compiled look-alike: the record name it rules out and, when it belongs to one
+    ecosystem, the package URL (type and path segments) that names the same package."""
+
+    lookalike: Lookalike
+    name: str  # the name a record's name is compared with (see name_key)
+    ptype: str | None  # the purl type the look-alike belongs to; None: any ecosystem
+    segments: tuple[str, ...]  # purl path segments of the same package (empty without a type)
+
+
+def name_key(name: str, ecosystem: str | None = None) -> str:
+    """A package name as registries compare it: case-folded; PyPI also folds runs of '-', '_'
+    and '.' (PEP 503). ``ecosystem`` None gives the loosest key (the index key)."""
+    folded = name.strip().casefold()
+    if ecosystem in (None, "pypi"):
+        return re.sub(r"[-_.]+", "-", folded)
+    return folded
+
+
+def compile_lookalike(lookalike: Lookalike) -> LookalikeRule:
+    """The comparison data of one look-alike."""
+    if lookalike.kind == "purl":
+        parsed = purl_segments(lookalike.value)
+        if parsed is None or not parsed[1]:  # pragma: no cover - the schema rejects these
+            raise ValueError(f"{lookalike.id}: unparsable purl {lookalike.value!r}")
+        ptype, segments = parsed
+        return LookalikeRule(lookalike, name_key(segments[-1], ptype), ptype, segments)
+    ecosystem = lookalike.ecosystem
+    if ecosystem is None:
+        return LookalikeRule(lookalike, name_key(lookalike.value, "exact"), None, ())
+    parts = tuple(name_key(part, ecosystem) for part in lookalike.value.split("/") if part)
+    return LookalikeRule(lookalike, name_key(lookalike.value, ecosystem), ecosystem, parts)
+
+
 @dataclass
 class CompiledIntel:
     """Lookup tables built from the database."""
@@ -115,6 +150,10 @@ class CompiledIntel:
     anchor_scanner: AnchorScanner | None = None
     benign_context: tuple[tuple[str, ...], ...] = ()
     fields: dict[str, frozenset[FieldKind]] = field(default_factory=dict)
+    #: Look-alikes by the loose key of the name they rule out (see name_key).
+    lookalikes: dict[str, list[LookalikeRule]] = field(default_factory=dict)
+    #: OEM relationships by the normalised phrase of the vendor name or an alias.
+    oem: dict[str, list[OemRelationship]] = field(default_factory=dict)
     #: Derived lookups other layers build once per run (e.g. matchers by field).
     cache: dict[str, Any] = field(default_factory=dict)
 
@@ -291,4 +330,20 @@ def compile_intel(db: Database) -> CompiledIntel:
     intel.benign_context = tuple(
         tuple(words(phrase)) for phrase in db.normalization.benign_context if words(phrase)
     )
+    for lookalike in db.lookalikes:
+        rule = compile_lookalike(lookalike)
+        intel.lookalikes.setdefault(name_key(rule.name), []).append(rule)
+    for relationship in db.oem:
+        for name in (relationship.vendor, *relationship.vendor_aliases):
+            phrase = vendor_phrase(name, normalizer)
+            if phrase:
+                listed = intel.oem.setdefault(phrase, [])
+                if relationship not in listed:
+                    listed.append(relationship)
     return intel
+
+
+def vendor_phrase(name: str, normalizer: Normalizer) -> str:
+    """A company name as OEM vendors are compared: normalised words without legal forms and
+    without camelCase splitting ("ZyXEL Communications Corp." -> "zyxel communications")."""
+    return " ".join(normalizer.tokens(name, camel=False))

@@ -20,7 +20,11 @@ from auditor.intel.schema import (
     EntityFile,
     Indicator,
     IndicatorFile,
+    Lookalike,
+    LookalikeFile,
     Normalization,
+    OemFile,
+    OemRelationship,
     OverlayFile,
     OverlayIndicator,
     Regulation,
@@ -45,6 +49,10 @@ class Database:
     digest: str
     #: Overlay files (``--db-overlay``) whose indicators were added, in the order given.
     overlays: tuple[Path, ...] = ()
+    #: OEM / white-label relationships (context for findings, never evidence on their own).
+    oem: tuple[OemRelationship, ...] = ()
+    #: Known non-Kaspersky names that collide with Kaspersky names.
+    lookalikes: tuple[Lookalike, ...] = ()
 
     @property
     def version(self) -> str:
@@ -100,6 +108,13 @@ def load_database(root: Path | None = None, overlays: Sequence[Path] = ()) -> Da
     indicators: list[Indicator] = []
     for name in meta.indicator_files:
         indicators.extend(_load(root / name, IndicatorFile, hasher).indicators)
+    oem = _load(root / meta.oem_file, OemFile, hasher).relationships if meta.oem_file else ()
+    lookalikes = (
+        _load(root / meta.lookalike_file, LookalikeFile, hasher).lookalikes
+        if meta.lookalike_file
+        else ()
+    )
+    _check_extras(indicators, oem, lookalikes)
     overlay_paths = tuple(Path(path).resolve() for path in overlays)
     indicators.extend(_load_overlays(overlay_paths, indicators, hasher))
     _check_references(indicators, entities.entities, classes, regulations)
@@ -113,6 +128,8 @@ def load_database(root: Path | None = None, overlays: Sequence[Path] = ()) -> Da
         normalization=normalization,
         digest=hasher.hexdigest(),
         overlays=overlay_paths,
+        oem=oem,
+        lookalikes=lookalikes,
     )
 
 
@@ -169,3 +186,50 @@ def _check_references(
                 raise DatabaseError(
                     f"vendor_db: class {rule.rule_id} cites unknown regulation {reg}"
                 )
+
+
+def lookalike_collision(lookalike: Lookalike, indicators: Sequence[Indicator]) -> str | None:
+    """Id of an indicator whose value equals the look-alike's value (case-insensitive), if any:
+    a name cannot be both a Kaspersky indicator and a known non-Kaspersky look-alike."""
+    value = lookalike.value.casefold()
+    bare = value.rsplit("/", 1)[-1] if lookalike.kind == "purl" else value
+    for indicator in indicators:
+        other = indicator.value.casefold()
+        if other in (value, bare):
+            return indicator.id
+    return None
+
+
+def _check_extras(
+    indicators: list[Indicator],
+    oem: tuple[OemRelationship, ...],
+    lookalikes: tuple[Lookalike, ...],
+) -> None:
+    """OEM relationships and look-alikes: unique ids, known related indicators, and no
+    look-alike that equals an indicator's value."""
+    indicator_ids = {indicator.id for indicator in indicators}
+    seen: set[str] = set()
+    for relationship in oem:
+        if relationship.id in seen:
+            raise DatabaseError(f"vendor_db: duplicate OEM relationship id {relationship.id}")
+        seen.add(relationship.id)
+        for related in relationship.related_indicators:
+            if related not in indicator_ids:
+                raise DatabaseError(
+                    f"vendor_db: {relationship.id} names unknown indicator {related}"
+                )
+    values: set[tuple[str, str]] = set()
+    for lookalike in lookalikes:
+        if lookalike.id in seen:
+            raise DatabaseError(f"vendor_db: duplicate look-alike id {lookalike.id}")
+        seen.add(lookalike.id)
+        key = (lookalike.kind, lookalike.value.casefold())
+        if key in values:
+            raise DatabaseError(f"vendor_db: {lookalike.id} repeats look-alike {lookalike.value!r}")
+        values.add(key)
+        collision = lookalike_collision(lookalike, indicators)
+        if collision:
+            raise DatabaseError(
+                f"vendor_db: look-alike {lookalike.id} ({lookalike.value!r}) equals the value of "
+                f"indicator {collision}"
+            )

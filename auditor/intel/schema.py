@@ -242,6 +242,89 @@ class Normalization(Strict):
     benign_context: tuple[str, ...]
 
 
+#: How well an OEM / white-label relationship is established.
+OemStatus = Literal["documented", "third-party", "unverified", "refuted"]
+
+
+class OemRelationship(Strict):
+    """A company that licensed, embedded or white-labelled Kaspersky technology, or is claimed
+    to have. Context for findings only: a relationship never creates a finding on its own."""
+
+    id: str = Field(pattern=r"^KL-OEM-\d{3}$")
+    vendor: str = Field(min_length=2, description="The licensee company")
+    vendor_aliases: tuple[str, ...] = Field(default=(), description="Other spellings")
+    product_line: str = Field(min_length=2)
+    period: str = Field(min_length=1, description="Free text, e.g. 'From JUNOS 9.5 (c. 2008)'")
+    licensed: str = Field(min_length=2, description="What was licensed: engine, signatures, SDK")
+    status: OemStatus = Field(
+        description="documented (vendor or official document), third-party (reported by others "
+        "only), unverified (a claim no source confirms), refuted (sources contradict the claim)"
+    )
+    confidence: ConfidenceName
+    evidence: str = Field(min_length=3)
+    sources: tuple[Source, ...] = Field(min_length=1)
+    related_indicators: tuple[str, ...] = Field(
+        default=(), description="Ids of indicators that mark this relationship's technology"
+    )
+    notes: str | None = None
+
+    @model_validator(mode="after")
+    def _status_confidence(self) -> OemRelationship:
+        if self.status != "documented" and self.confidence == "high":
+            raise ValueError(f"{self.id}: only a documented relationship may be high confidence")
+        return self
+
+
+class OemFile(Strict):
+    """vendor_db/kaspersky/oem.yaml."""
+
+    schema_version: Literal[1]
+    description: str
+    relationships: tuple[OemRelationship, ...]
+
+
+#: What a look-alike value is compared with: a record's name, its package URL, or a name token.
+LookalikeKind = Literal["package-name", "purl", "token"]
+
+
+class Lookalike(Strict):
+    """A known non-Kaspersky name that collides with Kaspersky names. A record named exactly
+    this is ruled out for name-derived hits on that name (other facts still count)."""
+
+    id: str = Field(pattern=r"^KL-LOOK-\d{3}$")
+    value: str = Field(min_length=2)
+    kind: LookalikeKind
+    ecosystem: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9.+-]+$",
+        description="Package-URL type the value belongs to (pypi, npm...); none: any",
+    )
+    reason: str = Field(min_length=3, description="Why it is not Kaspersky")
+    sources: tuple[Source, ...] = Field(min_length=1)
+    added: dt.date
+    notes: str | None = None
+
+    @model_validator(mode="after")
+    def _value_shape(self) -> Lookalike:
+        if self.kind == "purl":
+            if not re.match(r"^pkg:[a-z0-9.+-]+/[^\s@?#]+$", self.value):
+                raise ValueError(f"{self.id}: purl must be 'pkg:type/[namespace/]name'")
+            ptype = self.value[4:].split("/", 1)[0]
+            if self.ecosystem is not None and self.ecosystem != ptype:
+                raise ValueError(f"{self.id}: ecosystem {self.ecosystem!r} is not the purl type")
+        elif self.value != self.value.strip() or not self.value.strip():
+            raise ValueError(f"{self.id}: value must not have surrounding spaces")
+        return self
+
+
+class LookalikeFile(Strict):
+    """vendor_db/kaspersky/lookalikes.yaml."""
+
+    schema_version: Literal[1]
+    description: str
+    lookalikes: tuple[Lookalike, ...]
+
+
 class DatabaseMeta(Strict):
     """vendor_db/db.yaml."""
 
@@ -251,6 +334,8 @@ class DatabaseMeta(Strict):
     version: str = Field(pattern=r"^\d{4}\.\d{2}\.\d{2}(\.\d+)?$")
     description: str
     indicator_files: tuple[str, ...] = Field(min_length=1)
+    oem_file: str | None = Field(default=None, description="OEM / white-label relationships")
+    lookalike_file: str | None = Field(default=None, description="Known non-Kaspersky names")
 
 
 def json_schema() -> dict[str, object]:
@@ -266,6 +351,8 @@ def json_schema() -> dict[str, object]:
             "regulations": RegulationFile.model_json_schema(),
             "classes": ClassFile.model_json_schema(),
             "normalization": Normalization.model_json_schema(),
+            "oem": OemFile.model_json_schema(),
+            "lookalikes": LookalikeFile.model_json_schema(),
         },
     }
 

@@ -23,20 +23,26 @@ from auditor.intel.compile import (
     indicator_fields,
     name_phrase,
 )
-from auditor.intel.load import Database, is_overlay, load_database
+from auditor.intel.load import Database, is_overlay, load_database, lookalike_collision
 from auditor.intel.schema import (
     ConfidenceName,
     Indicator,
     IndicatorKind,
+    Lookalike,
+    LookalikeKind,
+    OemRelationship,
+    OemStatus,
     Source,
     SourceGrade,
 )
-from auditor.match.engine import match_component
+from auditor.match.engine import NAME_DERIVED_KINDS, match_component, ruled_out
 from auditor.models import Component, ComponentKind, Fact, FieldKind
 
 KINDS: tuple[str, ...] = typing.get_args(IndicatorKind)
 CONFIDENCES: tuple[str, ...] = typing.get_args(ConfidenceName)
 GRADES: tuple[str, ...] = typing.get_args(SourceGrade)
+OEM_STATUSES: tuple[str, ...] = typing.get_args(OemStatus)
+LOOKALIKE_KINDS: tuple[str, ...] = typing.get_args(LookalikeKind)
 
 #: "test" as a word of its own (not inside "attestation" or "kasperskytest").
 _TEST_WORD = re.compile(r"(?<![0-9a-z])test(?![0-9a-z])", re.IGNORECASE)
@@ -160,6 +166,10 @@ def _all_sources(db: Database) -> Iterable[Source]:
         yield from entity.sources
     for regulation in db.regulations.values():
         yield from regulation.sources
+    for relationship in db.oem:
+        yield from relationship.sources
+    for lookalike in db.lookalikes:
+        yield from lookalike.sources
 
 
 def db_info(db: Database) -> dict[str, Any]:
@@ -192,6 +202,19 @@ def db_info(db: Database) -> dict[str, Any]:
         },
         "entities": len(db.entities),
         "regulations": len(db.regulations),
+        "oem_relationships": {
+            "total": len(db.oem),
+            "by_status": {
+                status: sum(1 for r in db.oem if r.status == status) for status in OEM_STATUSES
+            },
+        },
+        "lookalikes": {
+            "total": len(db.lookalikes),
+            "by_kind": {
+                kind: sum(1 for item in db.lookalikes if item.kind == kind)
+                for kind in LOOKALIKE_KINDS
+            },
+        },
     }
 
 
@@ -210,6 +233,12 @@ def render_info(info: dict[str, Any]) -> str:
         f"{indicators['overlay']} from overlays)",
         f"entities:    {info['entities']}",
         f"regulations: {info['regulations']}",
+        f"oem:         {info['oem_relationships']['total']} relationships ("
+        + ", ".join(f"{n} {s}" for s, n in info["oem_relationships"]["by_status"].items())
+        + ")",
+        f"look-alikes: {info['lookalikes']['total']} ("
+        + ", ".join(f"{n} {k}" for k, n in info["lookalikes"]["by_kind"].items())
+        + ")",
         "",
     ]
     width = max(len("total"), *(len(kind) for kind in KINDS))
@@ -362,6 +391,167 @@ def render_show(shown: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
+# --- db show: OEM relationships and look-alikes -------------------------------------------------
+
+
+def lookalike_record(lookalike: Lookalike) -> Component:
+    """A synthetic record named like the look-alike (with its package URL when it belongs to
+    one ecosystem): the record the look-alike must rule out."""
+    if lookalike.kind == "purl":
+        purl = lookalike.value
+        name = purl.rsplit("/", 1)[-1]
+    else:
+        name = lookalike.value
+        purl = f"pkg:{lookalike.ecosystem}/{name}" if lookalike.ecosystem else ""
+    facts = [Fact(FieldKind.NAME, name, "/name")]
+    if purl:
+        facts.append(Fact(FieldKind.PURL, purl + "@1.0.0", "/purl"))
+    return Component(
+        ref="lookalike",
+        kind=ComponentKind.COMPONENT,
+        name=name,
+        version="1.0.0",
+        pointer="/components/lookalike",
+        facts=tuple(facts),
+    )
+
+
+def lookalike_probe(intel: CompiledIntel, lookalike: Lookalike) -> dict[str, Any]:
+    """The matcher run on the look-alike's record with and without look-alikes: which facts it
+    rules out (and by which look-alike), and which indicators it keeps from firing."""
+    record = lookalike_record(lookalike)
+    excluded = ruled_out(intel, record)
+    raw = sorted({hit.indicator_id for hit in match_component(intel, record, lookalikes=False)})
+    kept = match_component(intel, record)
+    kept_ids = sorted({hit.indicator_id for hit in kept})
+    return {
+        "facts": [
+            {
+                "field": fact.field.value,
+                "value": fact.value,
+                "ruled_out_by": excluded.get((fact.field, fact.where, fact.value)),
+            }
+            for fact in record.facts
+        ],
+        "fired_without_lookalikes": raw,
+        "fired": kept_ids,
+        "ruled_out": [indicator for indicator in raw if indicator not in kept_ids],
+        "name_hits_left": sorted(
+            {hit.indicator_id for hit in kept if hit.kind in NAME_DERIVED_KINDS}
+        ),
+    }
+
+
+def _find(items: Sequence[OemRelationship] | Sequence[Lookalike], entry_id: str) -> Any:
+    for item in items:
+        if item.id.casefold() == entry_id.casefold():
+            return item
+    return None
+
+
+def show_oem(intel: CompiledIntel, relationship: OemRelationship) -> dict[str, Any]:
+    """Everything about one OEM relationship, with the labels of its related indicators."""
+    labels = {indicator.id: indicator.label for indicator in intel.db.indicators}
+    return {
+        "oem": relationship.model_dump(mode="json"),
+        "context_only": relationship.status != "documented",
+        "related": [
+            {"id": related, "label": labels.get(related)}
+            for related in relationship.related_indicators
+        ],
+    }
+
+
+def show_lookalike(intel: CompiledIntel, lookalike: Lookalike) -> dict[str, Any]:
+    """Everything about one look-alike, and what it rules out on a record named like it."""
+    return {
+        "lookalike": lookalike.model_dump(mode="json"),
+        "collides_with": lookalike_collision(lookalike, intel.db.indicators),
+        "probe": lookalike_probe(intel, lookalike),
+    }
+
+
+def show(intel: CompiledIntel, entry_id: str) -> dict[str, Any]:
+    """``db show ID``: an indicator, an OEM relationship (KL-OEM-...) or a look-alike
+    (KL-LOOK-...)."""
+    relationship = _find(intel.db.oem, entry_id)
+    if relationship is not None:
+        return show_oem(intel, relationship)
+    lookalike = _find(intel.db.lookalikes, entry_id)
+    if lookalike is not None:
+        return show_lookalike(intel, lookalike)
+    return show_indicator(intel, entry_id)
+
+
+def _render_sources(sources: list[dict[str, Any]]) -> list[str]:
+    out = ["sources:"]
+    for source in sources:
+        out += [f"  [{source['grade']}] {source['title']}", f"    {source['url']}"]
+    return out
+
+
+def render_oem(shown: dict[str, Any]) -> str:
+    """``db show KL-OEM-...`` as text."""
+    oem = shown["oem"]
+    out = [f"{oem['id']}  OEM relationship  {oem['vendor']}"]
+    rows = [
+        ("aliases", ", ".join(oem["vendor_aliases"]) or "none"),
+        ("product line", oem["product_line"]),
+        ("period", oem["period"]),
+        ("licensed", oem["licensed"]),
+        (
+            "status",
+            oem["status"] + (" (context only, not evidence)" if shown["context_only"] else ""),
+        ),
+        ("confidence", oem["confidence"]),
+        ("evidence", oem["evidence"]),
+    ]
+    out += [f"  {key + ':':<14}{value}" for key, value in rows]
+    if shown["related"]:
+        out.append("  related:")
+        out += [f"    {item['id']}  {item['label'] or '(unknown)'}" for item in shown["related"]]
+    if oem["notes"]:
+        out.append(f"  {'notes:':<14}{oem['notes']}")
+    return "\n".join(out + _render_sources(oem["sources"])) + "\n"
+
+
+def render_lookalike(shown: dict[str, Any]) -> str:
+    """``db show KL-LOOK-...`` as text."""
+    item = shown["lookalike"]
+    probe_data = shown["probe"]
+    out = [f"{item['id']}  look-alike ({item['kind']})  {item['value']}"]
+    rows = [
+        ("ecosystem", item["ecosystem"] or "any"),
+        ("reason", item["reason"]),
+        ("added", item["added"]),
+    ]
+    out += [f"  {key + ':':<13}{value}" for key, value in rows]
+    if item["notes"]:
+        out.append(f"  {'notes:':<13}{item['notes']}")
+    out += _render_sources(item["sources"])
+    out.append("what it rules out (a record named like it):")
+    for fact in probe_data["facts"]:
+        by = fact["ruled_out_by"]
+        verdict = f"ruled out by {by}" if by else "not ruled out"
+        out.append(f"  {fact['field']} {fact['value']!r} -> {verdict}")
+    without = ", ".join(probe_data["fired_without_lookalikes"]) or "nothing"
+    out.append(f"  {'without it:':<13}{without} would fire")
+    ruled = ", ".join(probe_data["ruled_out"]) or "nothing (no indicator fires on the name)"
+    out.append(f"  {'ruled out:':<13}{ruled}")
+    if shown["collides_with"]:
+        out.append(f"  PROBLEM: equals the value of indicator {shown['collides_with']}")
+    return "\n".join(out) + "\n"
+
+
+def render_any(shown: dict[str, Any]) -> str:
+    """``db show`` as text, whatever the entry is."""
+    if "oem" in shown:
+        return render_oem(shown)
+    if "lookalike" in shown:
+        return render_lookalike(shown)
+    return render_show(shown)
+
+
 # --- db verify --------------------------------------------------------------------------------
 
 
@@ -374,6 +564,8 @@ class Verification:
     problems: list[str] = field(default_factory=list)
     error: str | None = None
     indicators: int = 0
+    oem: int = 0
+    lookalikes: int = 0
     version: str | None = None
     digest: str | None = None
 
@@ -392,6 +584,8 @@ class Verification:
             "version": self.version,
             "digest": self.digest,
             "indicators": self.indicators,
+            "oem_relationships": self.oem,
+            "lookalikes": self.lookalikes,
             "problems": list(self.problems),
         }
 
@@ -430,6 +624,7 @@ def check_database(db: Database) -> list[str]:
                 problems.append(f"{entity.id}: name {name!r} looks like a test identity")
     for regulation in db.regulations.values():
         problems += _source_problems(regulation.id, regulation.sources, _BUILTIN_URL)
+    problems += _extra_problems(db)
     try:
         intel = compile_intel(db)
     except Exception as exc:  # noqa: BLE001 - any failure here is a database problem to report
@@ -450,6 +645,44 @@ def check_database(db: Database) -> list[str]:
                 f"{indicator.id}: fires on the look-alike {negative.value!r} "
                 f"in {negative.field.value}"
             )
+    for lookalike in db.lookalikes:
+        left = lookalike_probe(intel, lookalike)["name_hits_left"]
+        if left:
+            problems.append(
+                f"{lookalike.id}: a record named {lookalike.value!r} still has name hits: "
+                + ", ".join(left)
+            )
+    return problems
+
+
+def _extra_problems(db: Database) -> list[str]:
+    """OEM relationships and look-alikes: unique ids, sourced, no test identities, related
+    indicators that exist, no look-alike equal to an indicator's value."""
+    problems: list[str] = []
+    seen: set[str] = {i.id for i in db.indicators}
+    indicator_ids = set(seen)
+    items: list[OemRelationship | Lookalike] = [*db.oem, *db.lookalikes]
+    for item in items:
+        if item.id in seen:
+            problems.append(f"{item.id}: duplicate id")
+        seen.add(item.id)
+        problems += _source_problems(item.id, item.sources, _BUILTIN_URL)
+    for relationship in db.oem:
+        texts = (relationship.vendor, *relationship.vendor_aliases, relationship.product_line)
+        for text in texts:
+            if _TEST_WORD.search(text):
+                problems.append(f"{relationship.id}: {text!r} looks like a test identity")
+        for related in relationship.related_indicators:
+            if related not in indicator_ids:
+                problems.append(f"{relationship.id}: names unknown indicator {related}")
+    for lookalike in db.lookalikes:
+        if _TEST_WORD.search(lookalike.value):
+            problems.append(f"{lookalike.id}: value {lookalike.value!r} looks like a test identity")
+        collision = lookalike_collision(lookalike, db.indicators)
+        if collision:
+            problems.append(
+                f"{lookalike.id}: look-alike {lookalike.value!r} equals the value of {collision}"
+            )
     return problems
 
 
@@ -463,6 +696,8 @@ def verify(root: Path | None = None, overlays: Sequence[Path] = ()) -> Verificat
         loaded=True,
         problems=check_database(db),
         indicators=len(db.indicators),
+        oem=len(db.oem),
+        lookalikes=len(db.lookalikes),
         version=db.version,
         digest=db.digest,
     )
@@ -478,7 +713,8 @@ def render_verify(result: dict[str, Any]) -> str:
         out.append(f"FAIL: {head}indicators, {len(result['problems'])} problem(s)")
     else:
         out.append(
-            f"OK: {head}indicators: schema, ids, sources, no test identities, patterns, "
-            "examples and look-alikes"
+            f"OK: {head}indicators, {result['oem_relationships']} OEM relationships, "
+            f"{result['lookalikes']} look-alikes: schema, ids, sources, no test identities, "
+            "patterns, examples and look-alikes"
         )
     return "\n".join(out) + "\n"

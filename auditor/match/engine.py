@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterator
 from urllib.parse import unquote, unquote_to_bytes
 
-from auditor.intel.compile import CompiledIntel, cpe_parts, purl_segments
+from auditor.intel.compile import CompiledIntel, cpe_parts, name_key, purl_segments
 from auditor.intel.load import is_overlay
 from auditor.intel.schema import Indicator
 from auditor.match.normalize import is_compound, squeeze, words
@@ -291,8 +291,56 @@ def candidates(intel: CompiledIntel, components: tuple[Component, ...]) -> list[
     return found
 
 
-def match_component(intel: CompiledIntel, component: Component) -> list[IndicatorHit]:
-    """Every indicator hit on one record, in fact order, without duplicates."""
+#: Indicator kinds whose hits on a look-alike name are ruled out.
+NAME_DERIVED_KINDS = frozenset({"entity-name", "product-name", "package-name"})
+
+
+def _fact_key(field: FieldKind, where: str, value: str) -> tuple[FieldKind, str, str]:
+    return field, where, value
+
+
+def ruled_out(intel: CompiledIntel, component: Component) -> dict[tuple[FieldKind, str, str], str]:
+    """The record's name and purl facts that equal a known look-alike, each with the id of the
+    look-alike that rules it out. A look-alike of one ecosystem does not apply to a record whose
+    package URLs are all of another ecosystem."""
+    if not intel.lookalikes:
+        return {}
+    purls = [
+        parsed
+        for fact in component.facts
+        if fact.field is FieldKind.PURL and not fact.where.startswith("/pedigree")
+        for parsed in (purl_segments(fact.value),)
+        if parsed is not None and parsed[1]
+    ]
+    types = {ptype for ptype, _ in purls}
+    found: dict[tuple[FieldKind, str, str], str] = {}
+    for fact in component.facts:
+        if fact.field is FieldKind.NAME:
+            for rule in intel.lookalikes.get(name_key(fact.value), ()):
+                if name_key(fact.value, rule.ptype or "exact") != rule.name:
+                    continue
+                if rule.ptype is None or not types or rule.ptype in types:
+                    found[_fact_key(fact.field, fact.where, fact.value)] = rule.lookalike.id
+                    break
+        elif fact.field is FieldKind.PURL:
+            parsed = purl_segments(fact.value)
+            if parsed is None or not parsed[1]:
+                continue
+            for rule in intel.lookalikes.get(name_key(parsed[1][-1]), ()):
+                if rule.ptype == parsed[0] and rule.segments == parsed[1]:
+                    found[_fact_key(fact.field, fact.where, fact.value)] = rule.lookalike.id
+                    break
+    return found
+
+
+def match_component(
+    intel: CompiledIntel, component: Component, lookalikes: bool = True
+) -> list[IndicatorHit]:
+    """Every indicator hit on one record, in fact order, without duplicates.
+
+    Hits of name-derived kinds on a name or purl that is a known look-alike are dropped
+    (``lookalikes=False`` keeps them, to show what a look-alike rules out).
+    """
     component = component.realized()
     hits: list[IndicatorHit] = []
     seen: set[tuple[str, str]] = set()
@@ -305,6 +353,16 @@ def match_component(intel: CompiledIntel, component: Component) -> list[Indicato
                     continue
                 seen.add(key)
                 hits.append(_hit(indicator, fact, matched, context))
+    # a look-alike name is short, so a hit's (possibly shortened) value identifies its fact
+    if lookalikes and intel.lookalikes and any(h.kind in NAME_DERIVED_KINDS for h in hits):
+        excluded = ruled_out(intel, component)
+        if excluded:
+            hits = [
+                hit
+                for hit in hits
+                if hit.kind not in NAME_DERIVED_KINDS
+                or _fact_key(hit.field, hit.where, hit.value) not in excluded
+            ]
     return hits
 
 

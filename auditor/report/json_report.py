@@ -43,6 +43,16 @@ def _finding(finding: Finding) -> dict[str, Any]:
         "dependencyPath": list(finding.dependency_path),
         "otherVendors": list(finding.other_vendors),
         "regulations": list(finding.covered_by),
+        "oemRelationships": [
+            {
+                "id": note.id,
+                "vendor": note.vendor,
+                "status": note.status,
+                "productLine": note.product_line,
+                "corroborated": note.corroborated,
+            }
+            for note in finding.oem_notes
+        ],
         "fingerprint": finding.fingerprint,
         "evidence": [
             {

@@ -10,7 +10,15 @@ from urllib.parse import quote
 from auditor import __version__
 from auditor.intel.load import Database
 from auditor.messages import evidence_line
-from auditor.models import AuditResult, Disposition, Finding, Level, Region, Skipped
+from auditor.models import (
+    AuditResult,
+    Disposition,
+    Finding,
+    Level,
+    OemNote,
+    Region,
+    Skipped,
+)
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 TOOL_NAME = "kaspersky-sbom-auditor"
@@ -95,6 +103,13 @@ def _physical(uri: str, index: int, region: Region | None) -> dict[str, Any]:
     }
 
 
+def _oem(note: OemNote) -> dict[str, Any]:
+    entry: dict[str, Any] = {"id": note.id, "vendor": note.vendor, "status": note.status}
+    if note.corroborated:
+        entry["corroborated"] = True
+    return entry
+
+
 def _result(finding: Finding, rule_index: int, artifact_index: int) -> dict[str, Any]:
     component = finding.component
     location = _physical(finding.artifact, artifact_index, finding.region)
@@ -132,6 +147,11 @@ def _result(finding: Finding, rule_index: int, artifact_index: int) -> dict[str,
             "dependencyPath": list(finding.dependency_path),
             "otherVendors": list(finding.other_vendors),
             "regulations": list(finding.covered_by),
+            **(
+                {"oemRelationships": [_oem(note) for note in finding.oem_notes]}
+                if finding.oem_notes
+                else {}
+            ),
             "indicators": [
                 {
                     "id": hit.indicator_id,

@@ -34,6 +34,10 @@ def _block(finding: Finding, remediation: dict[str, str]) -> list[str]:
     ]
     if finding.other_vendors:
         lines.append(f"  supplier:  {', '.join(finding.other_vendors[:3])}")
+    for index, note in enumerate(finding.oem_notes[:3]):
+        label = "oem:" if index == 0 else ""
+        mark = ", corroborates" if note.corroborated else ""
+        lines.append(f"  {label:<10} {note.id} {note.vendor} ({note.status}{mark})")
     if len(finding.dependency_path) > 1:
         lines.append(f"  path:      {' > '.join(finding.dependency_path)}")
     for index, hit in enumerate(finding.hits[:_MAX_EVIDENCE]):
