@@ -66,6 +66,14 @@ DEFAULT_FIELDS: dict[str, frozenset[FieldKind]] = {
         }
     ),
     "file-hash": frozenset({FieldKind.HASH}),
+    "path": frozenset({
+        FieldKind.FILENAME, FieldKind.PROPERTY, FieldKind.DESCRIPTION, FieldKind.TEXT,
+        FieldKind.EVIDENCE, FieldKind.URL,
+    }),
+    "namespace": frozenset({
+        FieldKind.NAME, FieldKind.GROUP, FieldKind.PURL, FieldKind.FILENAME, FieldKind.PROPERTY,
+        FieldKind.EVIDENCE, FieldKind.TEXT, FieldKind.DESCRIPTION, FieldKind.SWID,
+    }),
 }
 DEFAULT_FIELDS["product-name"] = DEFAULT_FIELDS["entity-name"]
 
@@ -144,6 +152,8 @@ class CompiledIntel:
     domains: dict[str, list[Indicator]] = field(default_factory=dict)
     url_prefixes: list[tuple[re.Pattern[str], Indicator]] = field(default_factory=list)
     hashes: dict[str, list[Indicator]] = field(default_factory=dict)
+    paths: list[tuple[re.Pattern[str], Indicator]] = field(default_factory=list)
+    namespaces: list[tuple[re.Pattern[str], Indicator]] = field(default_factory=list)
     anchors: frozenset[str] = frozenset()
     #: Words of every entity name: a name's prefilter anchor is one of these when it has one.
     brand: frozenset[str] = frozenset()
@@ -268,7 +278,29 @@ def indicator_anchor(indicator: Indicator, normalizer: Normalizer, brand: frozen
         return max((squeeze(w) for w in re.split(r"[/.]", value)), key=len)
     if kind == "file-hash":
         return value.split(":", 1)[1]
+    if kind == "path":
+        return max((squeeze(part) for part in re.split(r"[/\\]", value)), key=len)
+    if kind == "namespace":
+        return max((squeeze(part) for part in value.split(".")), key=len)
     return ""
+
+
+def path_key(text: str) -> str:
+    """A path for comparison: forward slashes, case-folded, variables like %ProgramFiles(x86)%
+    and drive letters kept as written."""
+    return text.replace("\\", "/").casefold()
+
+
+def path_pattern(value: str) -> re.Pattern[str]:
+    """Matches the path ``value`` at a segment boundary inside longer paths or text."""
+    key = path_key(value).rstrip("/")
+    return re.compile(r"(?:^|(?<=[/\s'\"=:(]))" + re.escape(key.lstrip("/")).join(
+        ["/?" if key.startswith("/") else "", ""]) + r"(?=$|[/\s'\";,)])")
+
+
+def namespace_pattern(value: str) -> re.Pattern[str]:
+    """Matches the reverse-DNS namespace ``value`` or any child of it as a dotted name."""
+    return re.compile(r"(?<![\w.-])" + re.escape(value) + r"(?=$|\.|[^\w.-])", re.IGNORECASE)
 
 
 def compile_intel(db: Database) -> CompiledIntel:
@@ -320,6 +352,10 @@ def compile_intel(db: Database) -> CompiledIntel:
             intel.url_prefixes.append((pattern, indicator))
         elif kind == "file-hash":
             intel.hashes.setdefault(indicator.value, []).append(indicator)
+        elif kind == "path":
+            intel.paths.append((path_pattern(indicator.value), indicator))
+        elif kind == "namespace":
+            intel.namespaces.append((namespace_pattern(indicator.value), indicator))
         anchors.add(indicator_anchor(indicator, normalizer, intel.brand))
     anchors.discard("")
     intel.anchors = frozenset(anchors)

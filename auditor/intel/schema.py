@@ -54,6 +54,8 @@ IndicatorKind = Literal[
     "domain",  # a DNS domain; matches it and all its subdomains
     "url-prefix",  # host/path prefix such as github.com/KasperskyLab
     "file-hash",  # algorithm:hex digest of a known file
+    "path",  # a file-system path (prefix), matched segment-aligned in paths and text
+    "namespace",  # a reverse-DNS namespace (bundle ids, Android packages, Java packages)
 ]
 
 _ID = re.compile(r"^KL-[A-Z]{2,8}-\d{3,4}$")
@@ -127,6 +129,12 @@ class Indicator(Strict):
         elif self.kind == "url-prefix":
             if not re.match(r"^(?:[a-z0-9-]+\.)+[a-z]{2,}/\S+$", value):
                 raise ValueError(f"{self.id}: url-prefix must be 'host/path'")
+        elif self.kind == "path":
+            if not re.search(r"[/\\]", value):
+                raise ValueError(f"{self.id}: path must contain a directory separator")
+        elif self.kind == "namespace":
+            if not re.match(r"^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)+$", value):
+                raise ValueError(f"{self.id}: namespace must be lowercase reverse-DNS")
         if self.valid_from and self.valid_until and self.valid_from > self.valid_until:
             raise ValueError(f"{self.id}: valid_from is after valid_until")
         return self

@@ -69,6 +69,11 @@ def example_match(indicator: Indicator) -> str:
         return f"https://{value}/repo"
     if indicator.kind in ("entity-name", "product-name"):
         return f"Copyright 2024 {value}. All rights reserved."
+    if indicator.kind == "path":
+        separator = "\\" if "\\" in value else "/"
+        return value.rstrip("/\\") + separator + "bin" + separator + "tool"
+    if indicator.kind == "namespace":
+        return value + ".app.Main"
     return value
 
 
@@ -89,6 +94,12 @@ def example_lookalike(indicator: Indicator) -> str:
         return f"{alg}:{digest[:-1]}{'0' if digest[-1] != '0' else '1'}"
     if indicator.kind == "package-name":
         return value + "x"
+    if indicator.kind == "path":
+        trimmed = value.rstrip("/\\")
+        separator = "\\" if "\\" in value else "/"
+        return trimmed + "-fans" + separator + "bin"
+    if indicator.kind == "namespace":
+        return value + "fans.app.Main"
     # glue letters onto the most distinctive word: no longer the same name
     parts = value.split()
     if not parts:
@@ -106,6 +117,7 @@ def example_field(indicator: Indicator) -> FieldKind:
         FieldKind.NAME,
         FieldKind.PURL,
         FieldKind.CPE,
+        FieldKind.FILENAME,
         FieldKind.URL,
         FieldKind.HASH,
         FieldKind.COPYRIGHT,

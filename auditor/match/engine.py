@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterator
 from urllib.parse import unquote, unquote_to_bytes
 
-from auditor.intel.compile import CompiledIntel, cpe_parts, name_key, purl_segments
+from auditor.intel.compile import CompiledIntel, cpe_parts, name_key, path_key, purl_segments
 from auditor.intel.load import is_overlay
 from auditor.intel.schema import Indicator
 from auditor.match.normalize import is_compound, squeeze, words
@@ -204,6 +204,32 @@ def match_hashes(intel: CompiledIntel, fact: Fact) -> Iterator[tuple[Indicator, 
             yield indicator, fact.value, ""
 
 
+def match_paths(intel: CompiledIntel, fact: Fact) -> Iterator[tuple[Indicator, str, str]]:
+    """File-system paths (either separator, any case), aligned on path segments."""
+    if "/" not in fact.value and "\\" not in fact.value:
+        return
+    key = path_key(fact.value)
+    for pattern, indicator in intel.paths:
+        if pattern.search(key) and _applies(intel, indicator, fact):
+            yield indicator, indicator.value, ""
+
+
+def match_namespaces(intel: CompiledIntel, fact: Fact) -> Iterator[tuple[Indicator, str, str]]:
+    """Reverse-DNS names (bundle ids, Android and Java packages) in or under a namespace;
+    a purl's namespace counts with '/' read as '.'."""
+    value = fact.value
+    if fact.field is FieldKind.PURL:
+        parsed = purl_segments(value)
+        if parsed is None:
+            return
+        value = ".".join(parsed[1])
+    if "." not in value:
+        return
+    for pattern, indicator in intel.namespaces:
+        if pattern.search(value) and _applies(intel, indicator, fact):
+            yield indicator, indicator.value, ""
+
+
 #: One matcher per indicator kind; a test checks this covers the schema's closed set.
 MATCHERS: dict[str, Matcher] = {
     "entity-name": match_phrases,
@@ -214,6 +240,8 @@ MATCHERS: dict[str, Matcher] = {
     "domain": match_domains,
     "url-prefix": match_url_prefixes,
     "file-hash": match_hashes,
+    "path": match_paths,
+    "namespace": match_namespaces,
 }
 
 
