@@ -227,26 +227,40 @@ def test_each_indicator_reported_once_per_value(intel: CompiledIntel) -> None:
     assert len(hits) == len({h.indicator_id for h in hits})
 
 
-@pytest.mark.parametrize("path", [
-    "/opt/kaspersky/kesl/bin/kesl", "./opt/kaspersky/klnagent64/bin/klnagent",
-    "/var/opt/kaspersky/kesl/common/kesl.ini", "C:\\Program Files (x86)\\Kaspersky Lab\\Agent\\x.exe",
-    "/opt/kaspersky/ScanEngine/bin/kavhttpd",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/opt/kaspersky/kesl/bin/kesl",
+        "./opt/kaspersky/klnagent64/bin/klnagent",
+        "/var/opt/kaspersky/kesl/common/kesl.ini",
+        "C:\\Program Files (x86)\\Kaspersky Lab\\Agent\\x.exe",
+        "/opt/kaspersky/ScanEngine/bin/kavhttpd",
+    ],
+)
 def test_kaspersky_paths_fire(intel: CompiledIntel, path: str) -> None:
     assert "path" in kinds(intel, FieldKind.FILENAME, path)
 
 
-@pytest.mark.parametrize("path", [
-    "/opt/kasperskyfans/x", "/opt/kasper/x", "C:\\Program Files\\Kaspersky Labs Fan Club\\x",
-    "/home/user/notes-on-opt-kaspersky.txt",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/opt/kasperskyfans/x",
+        "/opt/kasper/x",
+        "C:\\Program Files\\Kaspersky Labs Fan Club\\x",
+        "/home/user/notes-on-opt-kaspersky.txt",
+    ],
+)
 def test_look_alike_paths_do_not_fire(intel: CompiledIntel, path: str) -> None:
     assert "path" not in kinds(intel, FieldKind.FILENAME, path)
 
 
-@pytest.mark.parametrize("value", [
-    "com.kaspersky.kav.gui", "com.kaspersky.components.accessibility.KasperskyAccessibility",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "com.kaspersky.kav.gui",
+        "com.kaspersky.components.accessibility.KasperskyAccessibility",
+    ],
+)
 def test_kaspersky_namespaces_fire(intel: CompiledIntel, value: str) -> None:
     assert "namespace" in kinds(intel, FieldKind.NAME, value)
 
@@ -255,6 +269,8 @@ def test_kaspersky_namespace_fires_on_a_maven_purl(intel: CompiledIntel) -> None
     assert "namespace" in kinds(intel, FieldKind.PURL, "pkg:maven/com.kaspersky.x/lib@1.0")
 
 
-@pytest.mark.parametrize("value", ["com.kasperskyfans.app", "org.example.com.kaspersky", "kaspersky"])
+@pytest.mark.parametrize(
+    "value", ["com.kasperskyfans.app", "org.example.com.kaspersky", "kaspersky"]
+)
 def test_look_alike_namespaces_do_not_fire(intel: CompiledIntel, value: str) -> None:
     assert "namespace" not in kinds(intel, FieldKind.NAME, value)
