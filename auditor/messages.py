@@ -27,6 +27,9 @@ _FIELD_WORDS = {
     "provider": "service provider",
     "endpoint": "endpoint",
     "filename": "file name",
+    "cert-subject": "certificate subject",
+    "cert-issuer": "certificate issuer",
+    "cert-serial": "certificate serial number",
     "text": "comment",
     "version": "version",
 }

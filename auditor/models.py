@@ -109,6 +109,9 @@ class FieldKind(str, enum.Enum):
     PROVIDER = "provider"
     ENDPOINT = "endpoint"
     FILENAME = "filename"
+    CERT_SUBJECT = "cert-subject"
+    CERT_ISSUER = "cert-issuer"
+    CERT_SERIAL = "cert-serial"
     TEXT = "text"
 
     def __str__(self) -> str:
@@ -143,6 +146,9 @@ FIELD_TIER: dict[FieldKind, Tier] = {
     FieldKind.ORIGINATOR: Tier.ATTRIBUTION,
     FieldKind.COPYRIGHT: Tier.ATTRIBUTION,
     FieldKind.PROVIDER: Tier.ATTRIBUTION,
+    FieldKind.CERT_SUBJECT: Tier.ATTRIBUTION,
+    FieldKind.CERT_SERIAL: Tier.IDENTITY,
+    FieldKind.CERT_ISSUER: Tier.TEXT,
     FieldKind.URL: Tier.LINK,
     FieldKind.EMAIL: Tier.LINK,
     FieldKind.ENDPOINT: Tier.LINK,

@@ -168,3 +168,16 @@ def test_dependency_path_runs_from_the_product_root() -> None:
     )
     assert DependencyIndex(doc).path("nested") == ("app", "lib", "engine", "nested")
     assert DependencyIndex(doc).path("unknown") == ()
+
+
+def test_kaspersky_signing_certificate_in_another_vendors_firmware_is_embedded() -> None:
+    from auditor.api import audit
+    from tests.conftest import FIXTURES
+
+    result = audit([FIXTURES / "sbom" / "cyclonedx" / "1.7" / "test-appliance-cbom.cdx.json"])
+    assert len(result.findings) == 1, [f.component.name for f in result.findings]
+    finding = result.findings[0]
+    assert finding.component.name == "TEST embedded vendor certificate"
+    assert finding.detection_class is DetectionClass.EMBEDDED
+    assert finding.confidence is Confidence.HIGH
+    assert {"cert-subject", "cert-serial", "file-hash"} <= {h.kind for h in finding.hits}

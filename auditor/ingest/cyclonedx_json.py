@@ -213,6 +213,22 @@ def _pedigree(facts: FactList, value: object, where: str) -> None:
     facts.add(FieldKind.TEXT, value.get("notes"), f"{where}/notes")
 
 
+def _crypto(facts: FactList, value: object, where: str) -> None:
+    """CycloneDX 1.6+ cryptographic assets: a certificate's subject, issuer, serial, fingerprint."""
+    if not isinstance(value, dict):
+        return
+    cert = value.get("certificateProperties")
+    if not isinstance(cert, dict):
+        return
+    base = f"{where}/certificateProperties"
+    facts.add(FieldKind.CERT_SUBJECT, cert.get("subjectName"), f"{base}/subjectName")
+    facts.add(FieldKind.CERT_ISSUER, cert.get("issuerName"), f"{base}/issuerName")
+    facts.add(FieldKind.CERT_SERIAL, cert.get("serialNumber"), f"{base}/serialNumber")
+    fingerprint = cert.get("fingerprint")
+    if isinstance(fingerprint, dict):
+        facts.add_hash(fingerprint.get("alg"), fingerprint.get("content"), f"{base}/fingerprint")
+
+
 def component_facts(node: dict[str, Any]) -> FactList:
     """Every fact of one CycloneDX component object (not its children)."""
     facts = FactList()
@@ -245,6 +261,7 @@ def component_facts(node: dict[str, Any]) -> FactList:
     _properties(facts, node.get("properties"), "/properties")
     _evidence(facts, node.get("evidence"), "/evidence")
     _pedigree(facts, node.get("pedigree"), "/pedigree")
+    _crypto(facts, node.get("cryptoProperties"), "/cryptoProperties")
     # services
     _organization(facts, FieldKind.PROVIDER, node.get("provider"), "/provider")
     for index, endpoint in enumerate(_strings(node.get("endpoints"))):

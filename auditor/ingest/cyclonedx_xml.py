@@ -147,6 +147,15 @@ def _component_facts(node: Element) -> FactList:
             for item in _children(occurrences, "occurrence"):
                 _add(facts, FieldKind.FILENAME, _child(item, "location"))
         _licenses(facts, _child(evidence, "licenses"))
+    crypto = _child(node, "cryptoProperties")
+    cert = _child(crypto, "certificateProperties") if crypto is not None else None
+    if cert is not None:
+        _add(facts, FieldKind.CERT_SUBJECT, _child(cert, "subjectName"))
+        _add(facts, FieldKind.CERT_ISSUER, _child(cert, "issuerName"))
+        _add(facts, FieldKind.CERT_SERIAL, _child(cert, "serialNumber"))
+        fingerprint = _child(cert, "fingerprint")
+        if fingerprint is not None:
+            facts.add_hash(fingerprint.get("alg"), _text(fingerprint), _where(fingerprint))
     pedigree = _child(node, "pedigree")
     if pedigree is not None:
         for relation in ("ancestors", "descendants", "variants"):

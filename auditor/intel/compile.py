@@ -34,6 +34,8 @@ DEFAULT_FIELDS: dict[str, frozenset[FieldKind]] = {
             FieldKind.PROVIDER,
             FieldKind.TEXT,
             FieldKind.SWID,
+            FieldKind.CERT_SUBJECT,
+            FieldKind.CERT_ISSUER,
         }
     ),
     "package-name": frozenset({FieldKind.NAME, FieldKind.FILENAME}),
@@ -66,14 +68,31 @@ DEFAULT_FIELDS: dict[str, frozenset[FieldKind]] = {
         }
     ),
     "file-hash": frozenset({FieldKind.HASH}),
-    "path": frozenset({
-        FieldKind.FILENAME, FieldKind.PROPERTY, FieldKind.DESCRIPTION, FieldKind.TEXT,
-        FieldKind.EVIDENCE, FieldKind.URL,
-    }),
-    "namespace": frozenset({
-        FieldKind.NAME, FieldKind.GROUP, FieldKind.PURL, FieldKind.FILENAME, FieldKind.PROPERTY,
-        FieldKind.EVIDENCE, FieldKind.TEXT, FieldKind.DESCRIPTION, FieldKind.SWID,
-    }),
+    "path": frozenset(
+        {
+            FieldKind.FILENAME,
+            FieldKind.PROPERTY,
+            FieldKind.DESCRIPTION,
+            FieldKind.TEXT,
+            FieldKind.EVIDENCE,
+            FieldKind.URL,
+        }
+    ),
+    "cert-subject": frozenset({FieldKind.CERT_SUBJECT}),
+    "cert-serial": frozenset({FieldKind.CERT_SERIAL}),
+    "namespace": frozenset(
+        {
+            FieldKind.NAME,
+            FieldKind.GROUP,
+            FieldKind.PURL,
+            FieldKind.FILENAME,
+            FieldKind.PROPERTY,
+            FieldKind.EVIDENCE,
+            FieldKind.TEXT,
+            FieldKind.DESCRIPTION,
+            FieldKind.SWID,
+        }
+    ),
 }
 DEFAULT_FIELDS["product-name"] = DEFAULT_FIELDS["entity-name"]
 
@@ -154,6 +173,8 @@ class CompiledIntel:
     hashes: dict[str, list[Indicator]] = field(default_factory=dict)
     paths: list[tuple[re.Pattern[str], Indicator]] = field(default_factory=list)
     namespaces: list[tuple[re.Pattern[str], Indicator]] = field(default_factory=list)
+    subjects: list[tuple[frozenset[tuple[str, str]], Indicator]] = field(default_factory=list)
+    serials: dict[str, list[Indicator]] = field(default_factory=dict)
     anchors: frozenset[str] = frozenset()
     #: Words of every entity name: a name's prefilter anchor is one of these when it has one.
     brand: frozenset[str] = frozenset()
@@ -282,7 +303,46 @@ def indicator_anchor(indicator: Indicator, normalizer: Normalizer, brand: frozen
         return max((squeeze(part) for part in re.split(r"[/\\]", value)), key=len)
     if kind == "namespace":
         return max((squeeze(part) for part in value.split(".")), key=len)
+    if kind == "cert-subject":
+        return max((squeeze(v) for _, v in dn_pairs(value)), key=len)
+    if kind == "cert-serial":
+        return value.lstrip("0")
     return ""
+
+
+_DN_SPLIT = re.compile(r"\s*[,;/+]\s*(?=[A-Za-z][A-Za-z0-9.]*\s*=)")
+#: Attribute spellings and OIDs that name the same subject attribute.
+_DN_ALIASES = {
+    "2.5.4.5": "serialnumber",
+    "serial": "serialnumber",
+    "2.5.4.3": "cn",
+    "2.5.4.10": "o",
+    "2.5.4.11": "ou",
+    "2.5.4.6": "c",
+    "2.5.4.7": "l",
+    "2.5.4.8": "st",
+    "1.3.6.1.4.1.311.60.2.1.3": "jurisdictionc",
+    "jurisdictioncountryname": "jurisdictionc",
+    "1.3.6.1.4.1.311.60.2.1.2": "jurisdictionst",
+    "commonname": "cn",
+    "organizationname": "o",
+    "countryname": "c",
+    "oid.2.5.4.5": "serialnumber",
+}
+
+
+def dn_pairs(text: str) -> list[tuple[str, str]]:
+    """(attribute, value) pairs of a distinguished name in RFC 4514, OpenSSL or Windows
+    style; attribute names case-folded and OIDs mapped to names, values case-folded."""
+    pairs = []
+    for part in _DN_SPLIT.split(text.strip().lstrip("/")):
+        attr, sep, value = part.partition("=")
+        if not sep:
+            continue
+        key = attr.strip().casefold()
+        key = _DN_ALIASES.get(key, key)
+        pairs.append((key, value.strip().strip('"').casefold()))
+    return pairs
 
 
 def path_key(text: str) -> str:
@@ -294,8 +354,11 @@ def path_key(text: str) -> str:
 def path_pattern(value: str) -> re.Pattern[str]:
     """Matches the path ``value`` at a segment boundary inside longer paths or text."""
     key = path_key(value).rstrip("/")
-    return re.compile(r"(?:^|(?<=[/\s'\"=:(]))" + re.escape(key.lstrip("/")).join(
-        ["/?" if key.startswith("/") else "", ""]) + r"(?=$|[/\s'\";,)])")
+    return re.compile(
+        r"(?:^|(?<=[/\s'\"=:(]))"
+        + re.escape(key.lstrip("/")).join(["/?" if key.startswith("/") else "", ""])
+        + r"(?=$|[/\s'\";,)])"
+    )
 
 
 def namespace_pattern(value: str) -> re.Pattern[str]:
@@ -356,6 +419,10 @@ def compile_intel(db: Database) -> CompiledIntel:
             intel.paths.append((path_pattern(indicator.value), indicator))
         elif kind == "namespace":
             intel.namespaces.append((namespace_pattern(indicator.value), indicator))
+        elif kind == "cert-subject":
+            intel.subjects.append((frozenset(dn_pairs(indicator.value)), indicator))
+        elif kind == "cert-serial":
+            intel.serials.setdefault(indicator.value.lstrip("0"), []).append(indicator)
         anchors.add(indicator_anchor(indicator, normalizer, intel.brand))
     anchors.discard("")
     intel.anchors = frozenset(anchors)

@@ -40,6 +40,9 @@ FieldName = Literal[
     "provider",
     "endpoint",
     "filename",
+    "cert-subject",
+    "cert-issuer",
+    "cert-serial",
     "text",
 ]
 SourceGrade = Literal["official", "vendor", "secondary", "dataset", "third-party"]
@@ -56,6 +59,8 @@ IndicatorKind = Literal[
     "file-hash",  # algorithm:hex digest of a known file
     "path",  # a file-system path (prefix), matched segment-aligned in paths and text
     "namespace",  # a reverse-DNS namespace (bundle ids, Android packages, Java packages)
+    "cert-subject",  # attribute=value pairs all present in a certificate subject DN
+    "cert-serial",  # a certificate serial number (hex)
 ]
 
 _ID = re.compile(r"^KL-[A-Z]{2,8}-\d{3,4}$")
@@ -135,6 +140,14 @@ class Indicator(Strict):
         elif self.kind == "namespace":
             if not re.match(r"^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)+$", value):
                 raise ValueError(f"{self.id}: namespace must be lowercase reverse-DNS")
+        elif self.kind == "cert-subject":
+            if not re.match(
+                r"^[A-Za-z][A-Za-z0-9.]*=[^,]+(,\s*[A-Za-z][A-Za-z0-9.]*=[^,]+)*$", value
+            ):
+                raise ValueError(f"{self.id}: cert-subject must be 'attr=value[, attr=value]'")
+        elif self.kind == "cert-serial":
+            if not re.match(r"^[0-9a-f]{8,64}$", value):
+                raise ValueError(f"{self.id}: cert-serial must be lowercase hex")
         if self.valid_from and self.valid_until and self.valid_from > self.valid_until:
             raise ValueError(f"{self.id}: valid_from is after valid_until")
         return self

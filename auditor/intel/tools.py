@@ -117,6 +117,8 @@ def example_field(indicator: Indicator) -> FieldKind:
         FieldKind.NAME,
         FieldKind.PURL,
         FieldKind.CPE,
+        FieldKind.CERT_SUBJECT,
+        FieldKind.CERT_SERIAL,
         FieldKind.FILENAME,
         FieldKind.URL,
         FieldKind.HASH,

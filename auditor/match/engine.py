@@ -12,7 +12,14 @@ import re
 from collections.abc import Callable, Iterator
 from urllib.parse import unquote, unquote_to_bytes
 
-from auditor.intel.compile import CompiledIntel, cpe_parts, name_key, path_key, purl_segments
+from auditor.intel.compile import (
+    CompiledIntel,
+    cpe_parts,
+    dn_pairs,
+    name_key,
+    path_key,
+    purl_segments,
+)
 from auditor.intel.load import is_overlay
 from auditor.intel.schema import Indicator
 from auditor.match.normalize import is_compound, squeeze, words
@@ -230,6 +237,25 @@ def match_namespaces(intel: CompiledIntel, fact: Fact) -> Iterator[tuple[Indicat
             yield indicator, indicator.value, ""
 
 
+def match_cert_subjects(intel: CompiledIntel, fact: Fact) -> Iterator[tuple[Indicator, str, str]]:
+    """Certificate subjects (or issuers) holding every attribute=value pair of an indicator,
+    whatever the DN syntax (RFC 4514, OpenSSL /-separated, Windows, OIDs)."""
+    if "=" not in fact.value:
+        return
+    pairs = set(dn_pairs(fact.value))
+    for wanted, indicator in intel.subjects:
+        if wanted <= pairs and _applies(intel, indicator, fact):
+            yield indicator, indicator.value, ""
+
+
+def match_cert_serials(intel: CompiledIntel, fact: Fact) -> Iterator[tuple[Indicator, str, str]]:
+    """Certificate serial numbers, compared as hex without separators or leading zeros."""
+    key = re.sub(r"[\s:-]", "", fact.value).casefold().lstrip("0")
+    for indicator in intel.serials.get(key, ()):
+        if _applies(intel, indicator, fact):
+            yield indicator, indicator.value, ""
+
+
 #: One matcher per indicator kind; a test checks this covers the schema's closed set.
 MATCHERS: dict[str, Matcher] = {
     "entity-name": match_phrases,
@@ -242,6 +268,8 @@ MATCHERS: dict[str, Matcher] = {
     "file-hash": match_hashes,
     "path": match_paths,
     "namespace": match_namespaces,
+    "cert-subject": match_cert_subjects,
+    "cert-serial": match_cert_serials,
 }
 
 

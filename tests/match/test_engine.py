@@ -274,3 +274,41 @@ def test_kaspersky_namespace_fires_on_a_maven_purl(intel: CompiledIntel) -> None
 )
 def test_look_alike_namespaces_do_not_fire(intel: CompiledIntel, value: str) -> None:
     assert "namespace" not in kinds(intel, FieldKind.NAME, value)
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "CN=Kaspersky Lab, O=Kaspersky Lab, L=Moscow, C=RU, serialNumber=1027739867473",
+        "/jurisdictionC=RU/businessCategory=Private Organization/serialNumber=1027739867473/C=RU",
+        "SERIALNUMBER=1027739867473, CN=AO Kaspersky Lab, O=AO Kaspersky Lab",
+        "2.5.4.5=1027739867473, CN=Renamed Company Ltd",
+        "CN = Kaspersky Lab UK Ltd., O = Kaspersky Lab UK Ltd., serialNumber = 03654151, C = GB",
+    ],
+)
+def test_kaspersky_ev_certificate_subjects_fire(intel: CompiledIntel, subject: str) -> None:
+    assert "cert-subject" in kinds(intel, FieldKind.CERT_SUBJECT, subject)
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "CN=Example Corp, serialNumber=10277398674730",
+        "CN=Other Ltd, serialNumber=03654151, C=US",
+        "CN=Kasperski Labs, O=Kasperski Labs",
+    ],
+)
+def test_other_certificate_subjects_do_not_fire(intel: CompiledIntel, subject: str) -> None:
+    assert "cert-subject" not in kinds(intel, FieldKind.CERT_SUBJECT, subject)
+
+
+def test_certificate_serials_match_in_any_notation(intel: CompiledIntel) -> None:
+    for serial in (
+        "0AFC3579727084945815545985EA2CCD",
+        "0a:fc:35:79:72:70:84:94:58:15:54:59:85:ea:2c:cd",
+        "afc3579727084945815545985ea2ccd",
+    ):
+        assert "cert-serial" in kinds(intel, FieldKind.CERT_SERIAL, serial), serial
+    assert "cert-serial" not in kinds(
+        intel, FieldKind.CERT_SERIAL, "0AFC3579727084945815545985EA2CCE"
+    )
