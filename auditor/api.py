@@ -12,13 +12,24 @@ from pathlib import Path
 
 from auditor import __version__
 from auditor.errors import UnreadableInput, UsageError
+from auditor.ingest.binary import extract, magic_format
 from auditor.ingest.dispatch import read_document
+from auditor.ingest.isolation import Isolated
 from auditor.ingest.positions import Locator
 from auditor.ingest.sniff import sniff
 from auditor.intel.compile import CompiledIntel, compile_intel
 from auditor.intel.load import load_database
 from auditor.match.engine import match_document
-from auditor.models import AuditResult, Disposition, Finding, SbomDocument, SbomFormat, Skipped
+from auditor.models import (
+    AuditResult,
+    Component,
+    ComponentKind,
+    Disposition,
+    Finding,
+    SbomDocument,
+    SbomFormat,
+    Skipped,
+)
 from auditor.triage import build_findings
 
 DEFAULT_MAX_FILE_SIZE = 1 << 30  # 1 GiB
@@ -31,6 +42,8 @@ class AuditOptions:
 
     db_path: Path | None = None
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    #: Seconds a binary parser may take on one file before it is reported as not inspected.
+    binary_timeout: float = 60.0
     #: Report paths relative to this directory (default: the working directory).
     display_base: Path | None = None
     #: Overlay files of extra indicators added to the database (``--db-overlay``).
@@ -46,12 +59,49 @@ class InputFile:
     explicit: bool
 
 
+_BINARY_FORMATS = (SbomFormat.PE, SbomFormat.ELF, SbomFormat.MACHO)
+
 #: The member that identifies a record in each JSON format (unique within a document).
 _IDENTITY_KEYS = {
     SbomFormat.CYCLONEDX_JSON: "bom-ref",
     SbomFormat.SPDX_JSON: "SPDXID",
     SbomFormat.SPDX3_JSONLD: "spdxId",
 }
+
+
+class BinaryReader:
+    """Reads PE/ELF/Mach-O files in an isolated worker (started on first use)."""
+
+    def __init__(self, intel: CompiledIntel, timeout: float) -> None:
+        self.intel = intel
+        self.worker = Isolated(timeout)
+
+    def read(self, display: str, data: bytes) -> SbomDocument:
+        scanner = self.intel.anchor_scanner
+        offsets = scanner.raw_offsets(data) if scanner is not None else []
+        name = display.rsplit("/", 1)[-1]
+        extracted = self.worker.run(extract, name, data, offsets)
+        fmt = SbomFormat(extracted.format)
+        component = Component(
+            ref=display,
+            kind=ComponentKind.BINARY,
+            name=name,
+            version="",
+            pointer="",
+            facts=extracted.as_facts(),
+        )
+        return SbomDocument(
+            path=display,
+            format=fmt,
+            spec_version="",
+            components=(component,),
+            roots=(display,),
+            problems=tuple(extracted.problems),
+            name=name,
+        )
+
+    def close(self) -> None:
+        self.worker.close()
 
 
 @contextmanager
@@ -107,7 +157,11 @@ def _walk(root: Path, base: Path | None) -> Iterator[InputFile]:
                 yield InputFile(path, display_path(path, base), explicit=False)
 
 
-def read_input(item: InputFile, options: AuditOptions) -> tuple[SbomDocument, bytes] | Skipped:
+def read_input(
+    item: InputFile,
+    options: AuditOptions,
+    binaries: BinaryReader | None = None,
+) -> tuple[SbomDocument, bytes] | Skipped:
     """Read one input file into a document (with its bytes), or say why it was not audited."""
     try:
         size = item.path.stat().st_size
@@ -121,6 +175,11 @@ def read_input(item: InputFile, options: AuditOptions) -> tuple[SbomDocument, by
     except OSError as exc:
         return Skipped(item.display, f"cannot read file: {exc.strerror or exc}")
     sniffed = sniff(data)
+    if sniffed.format is None and binaries is not None and magic_format(data):
+        try:
+            return binaries.read(item.display, data), data
+        except UnreadableInput as exc:
+            return Skipped(item.display, f"{magic_format(data)}: {exc}")
     if sniffed.format is None:
         disposition = Disposition.NOT_INSPECTED if item.explicit else Disposition.NOT_AN_SBOM
         return Skipped(item.display, f"not an SBOM: {sniffed.reason}", disposition)
@@ -133,8 +192,8 @@ def read_input(item: InputFile, options: AuditOptions) -> tuple[SbomDocument, by
 def audit_document(intel: CompiledIntel, document: SbomDocument, data: bytes) -> list[Finding]:
     """Match and triage one document; locate each finding and its evidence in ``data``."""
     findings = build_findings(intel, document, match_document(intel, document))
-    if not findings:
-        return findings
+    if not findings or document.format in _BINARY_FORMATS:
+        return findings  # binaries: evidence is located by its pointer (offset, signer index)
     locator = Locator(document.format, data)
     key = _IDENTITY_KEYS.get(document.format)
     located = []
@@ -167,17 +226,21 @@ def audit(paths: Sequence[str | Path], options: AuditOptions | None = None) -> A
     documents: list[SbomDocument] = []
     skipped: list[Skipped] = []
     findings: list[Finding] = []
-    for item in expand_inputs(paths, options.display_base):
-        with _no_gc():
-            outcome = read_input(item, options)
-        if isinstance(outcome, Skipped):
-            skipped.append(outcome)
-            continue
-        document, data = outcome
-        document = replace(document, sha256=hashlib.sha256(data).hexdigest())
-        documents.append(document)
-        with _no_gc():
-            findings.extend(audit_document(intel, document, data))
+    binaries = BinaryReader(intel, options.binary_timeout)
+    try:
+        for item in expand_inputs(paths, options.display_base):
+            with _no_gc():
+                outcome = read_input(item, options, binaries)
+            if isinstance(outcome, Skipped):
+                skipped.append(outcome)
+                continue
+            document, data = outcome
+            document = replace(document, sha256=hashlib.sha256(data).hexdigest())
+            documents.append(document)
+            with _no_gc():
+                findings.extend(audit_document(intel, document, data))
+    finally:
+        binaries.close()
     return AuditResult(
         findings=tuple(findings),
         documents=tuple(documents),

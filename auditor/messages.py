@@ -41,7 +41,14 @@ def evidence_line(hit: IndicatorHit) -> str:
     """One piece of evidence in a sentence fragment."""
     value = hit.value if len(hit.value) <= 80 else hit.value[:77] + "..."
     field = _FIELD_WORDS.get(hit.field.value, hit.field.value)
-    return f"{field} '{value}' ({hit.label}, {hit.indicator_id})"
+    note = " [signature does not verify]" if hit.qualifier == "unverified-signature" else ""
+    if hit.where.startswith("/strings/"):
+        field = f"string at offset {hit.where.rsplit('/', 1)[-1]}"
+    elif hit.where.startswith("/version-info/"):
+        field = f"version resource {hit.where.rsplit('/', 1)[-1]}"
+    elif hit.where.startswith("/signatures/"):
+        field = f"Authenticode signer {field}"
+    return f"{field} '{value}'{note} ({hit.label}, {hit.indicator_id})"
 
 
 def _evidence(finding: Finding) -> str:
@@ -99,6 +106,28 @@ def _oem_note(finding: Finding) -> str:
     return " Context: " + " ".join(oem_sentence(note) for note in notes) + extra
 
 
+_QUALIFIERS = {
+    "unverified-signature": "its Authenticode signature does not verify",
+    "self-signed-certificate": "the signing certificate is self-signed",
+    "incomplete-certificate-chain": "the signing certificate's chain does not verify",
+}
+
+
+def _certificate_note(finding: Finding) -> str:
+    """Say when a certificate only claims Kaspersky's name."""
+    from auditor.triage import claims_certificate
+
+    claimed = [hit for hit in finding.hits if claims_certificate(hit, finding.hits)]
+    if not claimed:
+        return ""
+    reasons = sorted({_QUALIFIERS[h.qualifier] for h in claimed if h.qualifier in _QUALIFIERS})
+    why = f" ({'; '.join(reasons)})" if reasons else ""
+    return (
+        " The signing certificate names Kaspersky but is not one of Kaspersky's known "
+        f"certificates{why}: treat it as a claim, not proof of origin."
+    )
+
+
 def describe(intel: CompiledIntel, finding: Finding) -> str:
     """The result message: what was found, from which evidence, and what it means."""
     subject = f"'{finding.component.display}'"
@@ -134,4 +163,4 @@ def describe(intel: CompiledIntel, finding: Finding) -> str:
             f"Kaspersky mentioned but not corroborated: {subject} has {evidence}. Nothing else "
             "about it points to Kaspersky code; review it."
         )
-    return text + _exempt_note(intel, finding) + _oem_note(finding)
+    return text + _certificate_note(finding) + _exempt_note(intel, finding) + _oem_note(finding)

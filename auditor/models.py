@@ -169,6 +169,7 @@ class ComponentKind(str, enum.Enum):
     PACKAGE = "package"  # SPDX package
     FILE = "file"  # SPDX file
     SNIPPET = "snippet"  # SPDX snippet
+    BINARY = "binary"  # an executable, library or driver read from its bytes
 
     def __str__(self) -> str:
         return self.value
@@ -185,6 +186,9 @@ class SbomFormat(str, enum.Enum):
     SPDX_TAGVALUE = "spdx-tag-value"
     SPDX_RDF = "spdx-rdf-xml"
     SPDX3_JSONLD = "spdx3-json-ld"
+    PE = "pe"
+    ELF = "elf"
+    MACHO = "mach-o"
 
     def __str__(self) -> str:
         return self.value
@@ -201,6 +205,8 @@ class Fact:
     field: FieldKind
     value: str
     where: str = ""
+    #: Set by readers when the value's provenance is doubtful, e.g. "unverified-signature".
+    qualifier: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,6 +292,7 @@ class IndicatorHit:
     implies: DetectionClass
     sources: tuple[str, ...]
     benign_context: str = ""
+    qualifier: str = ""
     #: The indicator came from an overlay file (``--db-overlay``), not from vendor_db itself.
     overlay: bool = False
 

@@ -47,10 +47,30 @@ _CLASS_ORDER = (
 )
 
 
+#: ``where`` prefixes of binary evidence anyone can write into a file without a key.
+STRINGS = "/strings/"
+VERSION_INFO = "/version-info/"
+UNVERIFIED = "unverified-signature"
+
+
 def effective(hit: IndicatorHit) -> tuple[DetectionClass, Confidence]:
-    """What one hit says on its own, given the field it was found in."""
+    """What one hit says on its own, given the field it was found in (and one step less when
+    its certificate or signature did not verify)."""
+    detection, confidence = _effective(hit)
+    if hit.qualifier:  # a signature that does not verify, a self-signed or unchained certificate
+        confidence = confidence.lowered()
+    return detection, confidence
+
+
+def _effective(hit: IndicatorHit) -> tuple[DetectionClass, Confidence]:
     if hit.benign_context:
         return DetectionClass.MENTION, Confidence.LOW
+    if hit.where.startswith(STRINGS):
+        # a string table lists names (uninstallers, competitors, documents); only an engine or
+        # SDK identifier in it says the code is inside
+        if hit.implies is DetectionClass.EMBEDDED:
+            return hit.implies, hit.confidence.lowered()
+        return DetectionClass.MENTION, hit.confidence.lowered()
     tier = hit.tier
     if hit.kind == "entity-name":
         if tier is Tier.ATTRIBUTION:
@@ -111,12 +131,48 @@ def classify(
         detection = DetectionClass.AUTHORED
     else:
         detection = DetectionClass.SERVICE
+    strong = _claimed_certificates(strong)
     confidence = max(conf for _, _, conf in strong)
     distinct = {(hit.indicator_id, hit.tier) for hit, _, _ in strong}
     tiers = {hit.tier for hit, _, _ in strong}
     if len(distinct) >= 2 and (len(tiers) >= 2 or len({h.kind for h, _, _ in strong}) >= 2):
         confidence = confidence.raised()
+    strong_hits = [hit for hit, _, _ in strong]
+    if all(
+        hit.where.startswith((STRINGS, VERSION_INFO)) or claims_certificate(hit, strong_hits)
+        for hit in strong_hits
+    ):
+        confidence = min(confidence, Confidence.MEDIUM)  # anyone can write or claim these
     return detection, confidence, vendors, tuple(sorted(hits, key=_evidence_order))
+
+
+def claims_certificate(hit: IndicatorHit, hits: Iterable[IndicatorHit]) -> bool:
+    """True for a certificate subject or serial naming Kaspersky when that certificate's
+    thumbprint is not one of Kaspersky's known certificates (anyone may claim the name)."""
+    if hit.field not in (FieldKind.CERT_SUBJECT, FieldKind.CERT_SERIAL, FieldKind.CERT_ISSUER):
+        return False
+    prefix = hit.where.rsplit("/", 1)[0]
+    return not any(
+        other.kind == "file-hash" and other.where.rsplit("/", 1)[0] == prefix for other in hits
+    )
+
+
+def _claimed_certificates(
+    strong: list[tuple[IndicatorHit, DetectionClass, Confidence]],
+) -> list[tuple[IndicatorHit, DetectionClass, Confidence]]:
+    """A certificate subject naming Kaspersky is only a claim unless the same certificate's
+    thumbprint is one of Kaspersky's known certificates: lower such hits one step."""
+    known = {
+        hit.where.rsplit("/", 1)[0]
+        for hit, _, _ in strong
+        if hit.kind == "file-hash" and hit.field is FieldKind.HASH
+    }
+    judged = []
+    for hit, cls, conf in strong:
+        if hit.field is FieldKind.CERT_SUBJECT and hit.where.rsplit("/", 1)[0] not in known:
+            conf = conf.lowered()
+        judged.append((hit, cls, conf))
+    return judged
 
 
 _TIER_ORDER = {Tier.ATTRIBUTION: 0, Tier.IDENTITY: 1, Tier.LINK: 2, Tier.TEXT: 3}

@@ -143,9 +143,7 @@ class _Spdx3Reader:
 
     # -- records -----------------------------------------------------------------------
 
-    def artifact(
-        self, pointer: str, element: dict[str, Any], kind: ComponentKind
-    ) -> Component:
+    def artifact(self, pointer: str, element: dict[str, Any], kind: ComponentKind) -> Component:
         facts = FactList()
         ref = element_id(element)
         if not ref:
@@ -175,16 +173,23 @@ class _Spdx3Reader:
             facts.add(FieldKind.TEXT, value, f"/{key}")
         self.identifiers(facts, element, pointer)
         return facts.build(
-            ref=ref, kind=kind, name=name.strip() if isinstance(name, str) else "",
-            version=version.strip() if isinstance(version, str) else "", pointer=pointer,
+            ref=ref,
+            kind=kind,
+            name=name.strip() if isinstance(name, str) else "",
+            version=version.strip() if isinstance(version, str) else "",
+            pointer=pointer,
         )
 
     def identifiers(self, facts: FactList, element: dict[str, Any], pointer: str) -> None:
         for index, ext in self.objects(element, "externalIdentifier", pointer):
             kind = str(ext.get("externalIdentifierType", "")).lower().replace("_", "")
             field = {
-                "purl": FieldKind.PURL, "packageurl": FieldKind.PURL, "cpe22": FieldKind.CPE,
-                "cpe23": FieldKind.CPE, "swid": FieldKind.SWID, "email": FieldKind.EMAIL,
+                "purl": FieldKind.PURL,
+                "packageurl": FieldKind.PURL,
+                "cpe22": FieldKind.CPE,
+                "cpe23": FieldKind.CPE,
+                "swid": FieldKind.SWID,
+                "email": FieldKind.EMAIL,
             }.get(kind, FieldKind.TEXT)
             facts.add(field, ext.get("identifier"), f"/externalIdentifier/{index}/identifier")
         for index, ext in self.objects(element, "externalRef", pointer):
@@ -243,7 +248,10 @@ class _Spdx3Reader:
                 for key in ("name", "simplelicensing_licenseText", "licenseText"):
                     facts.add(FieldKind.LICENSE, element.get(key), f"{pointer}/{key}")
         component = facts.build(
-            ref=ref or "SpdxDocument", kind=ComponentKind.DOCUMENT, name=name, version="",
+            ref=ref or "SpdxDocument",
+            kind=ComponentKind.DOCUMENT,
+            name=name,
+            version="",
             pointer="",
         )
         return component, name
@@ -369,7 +377,12 @@ def _read(path: str, data: bytes, fmt: SbomFormat) -> SbomDocument:
     for root in [*reader.root_elements(), *described]:
         graph.add_root(root)
     return SbomDocument(
-        path=path, format=fmt, spec_version=reader.spec_version(context),
-        components=tuple(components), edges=tuple(graph.edges), roots=tuple(graph.roots),
-        problems=problems.result(), name=name,
+        path=path,
+        format=fmt,
+        spec_version=reader.spec_version(context),
+        components=tuple(components),
+        edges=tuple(graph.edges),
+        roots=tuple(graph.roots),
+        problems=problems.result(),
+        name=name,
     )

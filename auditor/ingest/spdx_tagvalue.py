@@ -92,29 +92,60 @@ _STARTS = {
 # Tags this reader knows but takes no facts from.
 _IGNORED = frozenset(
     {
-        "DataLicense", "DocumentNamespace", "ExternalDocumentRef", "Created",
-        "LicenseListVersion", "Annotator", "AnnotationDate", "AnnotationComment",
-        "AnnotationType", "SPDXREF", "RelationshipComment", "FilesAnalyzed",
-        "PackageVerificationCode", "PackageLicenseInfoFromFiles", "PrimaryPackagePurpose",
-        "BuiltDate", "ReleaseDate", "ValidUntilDate", "ExternalRefComment", "FileType",
-        "LicenseConcluded", "LicenseInfoInFile", "FileDependency", "ArtifactOfProjectName",
-        "ArtifactOfProjectHomePage", "ArtifactOfProjectURI", "SnippetFromFileSPDXID",
-        "SnippetByteRange", "SnippetLineRange", "SnippetLicenseConcluded",
-        "LicenseInfoInSnippet", "SnippetLicenseComments", "LicenseCrossReference",
-        "LicenseComment", "Reviewer", "ReviewDate", "ReviewComment",
+        "DataLicense",
+        "DocumentNamespace",
+        "ExternalDocumentRef",
+        "Created",
+        "LicenseListVersion",
+        "Annotator",
+        "AnnotationDate",
+        "AnnotationComment",
+        "AnnotationType",
+        "SPDXREF",
+        "RelationshipComment",
+        "FilesAnalyzed",
+        "PackageVerificationCode",
+        "PackageLicenseInfoFromFiles",
+        "PrimaryPackagePurpose",
+        "BuiltDate",
+        "ReleaseDate",
+        "ValidUntilDate",
+        "ExternalRefComment",
+        "FileType",
+        "LicenseConcluded",
+        "LicenseInfoInFile",
+        "FileDependency",
+        "ArtifactOfProjectName",
+        "ArtifactOfProjectHomePage",
+        "ArtifactOfProjectURI",
+        "SnippetFromFileSPDXID",
+        "SnippetByteRange",
+        "SnippetLineRange",
+        "SnippetLicenseConcluded",
+        "LicenseInfoInSnippet",
+        "SnippetLicenseComments",
+        "LicenseCrossReference",
+        "LicenseComment",
+        "Reviewer",
+        "ReviewDate",
+        "ReviewComment",
     }
 )
 
 _DOCUMENT_TAGS = frozenset(
     {
-        "SPDXID", "SPDXVersion", "DocumentName", "Creator", "CreatorComment", "DocumentComment",
-        "LicenseID", "Relationship",
+        "SPDXID",
+        "SPDXVersion",
+        "DocumentName",
+        "Creator",
+        "CreatorComment",
+        "DocumentComment",
+        "LicenseID",
+        "Relationship",
     }
 )
 _NAME_TAGS = frozenset({"PackageName", "FileName", "SnippetName"})
-_KNOWN = frozenset(
-    {*_PACKAGE, *_FILE, *_SNIPPET, *_LICENSE, *_STARTS, *_IGNORED, *_DOCUMENT_TAGS}
-)
+_KNOWN = frozenset({*_PACKAGE, *_FILE, *_SNIPPET, *_LICENSE, *_STARTS, *_IGNORED, *_DOCUMENT_TAGS})
 
 
 @dataclass
@@ -260,8 +291,12 @@ class _TagValueReader:
         doc_ref = self.doc_ref or DOCUMENT_REF
         result = [
             self.doc.build(
-                ref=doc_ref, kind=ComponentKind.DOCUMENT, name=self.doc_name, version="",
-                pointer="", line=1,
+                ref=doc_ref,
+                kind=ComponentKind.DOCUMENT,
+                name=self.doc_name,
+                version="",
+                pointer="",
+                line=1,
             )
         ]
         for element in self.elements:
@@ -271,8 +306,12 @@ class _TagValueReader:
             if element.kind is not ComponentKind.SNIPPET and not element.name:
                 self.problems.add(f"line {element.line}: {element.kind.value} has no name")
             component = element.facts.build(
-                ref=element.ref, kind=element.kind, name=element.name, version=element.version,
-                pointer=f"line:{element.line}", line=element.line,
+                ref=element.ref,
+                kind=element.kind,
+                name=element.name,
+                version=element.version,
+                pointer=f"line:{element.line}",
+                line=element.line,
             )
             if not budget.spend(component):
                 self.problems.add("the document is too large; reading stopped")
@@ -332,7 +371,12 @@ def _read(path: str, data: bytes, fmt: SbomFormat) -> SbomDocument:
     components = reader.components(Budget(len(data)))
     graph = reader.graph(components[0].ref)
     return SbomDocument(
-        path=path, format=fmt, spec_version=version, components=tuple(components),
-        edges=tuple(graph.edges), roots=tuple(graph.roots), problems=problems.result(),
+        path=path,
+        format=fmt,
+        spec_version=version,
+        components=tuple(components),
+        edges=tuple(graph.edges),
+        roots=tuple(graph.roots),
+        problems=problems.result(),
         name=reader.doc_name,
     )

@@ -203,9 +203,39 @@ class AnchorScanner:
             f"    $a{index} = {{ {anchor.encode('utf-8').hex(' ')} }}"
             for index, anchor in enumerate(anchors)
         )
+        textual = [
+            a
+            for a in anchors
+            if a.isascii()
+            and a.isalnum()
+            and len(a) >= 4
+            and not (len(a) >= 32 and all(c in "0123456789abcdef" for c in a))
+        ]
+        raw = "\n".join(f'    $r{i} = "{a}" ascii wide nocase' for i, a in enumerate(textual))
+        self._raw_rules = (
+            yara_x.compile(f"rule raw {{\n  strings:\n{raw}\n  condition:\n    any of them\n}}\n")
+            if textual
+            else None
+        )
         self._rules = yara_x.compile(
             f"rule anchors {{\n  strings:\n{strings}\n  condition:\n    any of them\n}}\n"
         )
+
+    def raw_offsets(self, data: bytes) -> list[int]:
+        """Offsets of anchors in raw bytes (binaries): ASCII and UTF-16LE, any case."""
+        import yara_x
+
+        if self._raw_rules is None:
+            return []
+        scanner = yara_x.Scanner(self._raw_rules)
+        scanner.max_matches_per_pattern(10_000)
+        found = [
+            match.offset
+            for rule in scanner.scan(data).matching_rules
+            for pattern in rule.patterns
+            for match in pattern.matches
+        ]
+        return sorted(found)
 
     def offsets(self, data: bytes) -> tuple[list[int], bool]:
         """Sorted start offsets of all anchor occurrences, and whether the cap was reached."""

@@ -52,6 +52,7 @@ def _hit(indicator: Indicator, fact: Fact, matched: str, context: str = "") -> I
         implies=DetectionClass(indicator.implies),
         sources=tuple(source.url for source in indicator.sources),
         benign_context=context,
+        qualifier=fact.qualifier,
         overlay=is_overlay(indicator),
     )
 

@@ -1,0 +1,280 @@
+"""Binaries (PE, ELF, Mach-O): what a file says about who made it, read with LIEF.
+
+One record per file. Its facts come from structures a vendor cannot easily leave out: version
+resources, Authenticode signatures (signer subject, serial, thumbprints, whether the signature
+verifies), imports, PDB path, ELF SONAME/DT_NEEDED/.comment, Mach-O dylibs; and from the printable
+strings around every vendor_db anchor found in the raw bytes. Readers know nothing of Kaspersky:
+the anchors are handed in by the caller.
+
+LIEF is native code: :mod:`auditor.ingest.isolation` runs :func:`extract` in a worker process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor.models import Fact, FieldKind
+
+MAX_STRINGS = 200
+_STRING_LIMIT = 300
+_PRINTABLE = re.compile(rb"[\x20-\x7e]{4,}")
+_VERSION_FIELDS = {
+    "CompanyName": FieldKind.PUBLISHER,
+    "ProductName": FieldKind.NAME,
+    "FileDescription": FieldKind.DESCRIPTION,
+    "LegalCopyright": FieldKind.COPYRIGHT,
+    "LegalTrademarks": FieldKind.TEXT,
+    "OriginalFilename": FieldKind.FILENAME,
+    "InternalName": FieldKind.FILENAME,
+    "Comments": FieldKind.TEXT,
+}
+#: ``where`` prefixes of facts that anyone can write into a file without a key: evidence from
+#: them alone never reaches the highest confidence (malware copies version resources).
+SPOOFABLE = ("/version-info/", "/strings/")
+UNVERIFIED = "unverified-signature"
+SELF_SIGNED = "self-signed-certificate"
+UNTRUSTED_CHAIN = "incomplete-certificate-chain"
+
+
+@dataclass
+class Extracted:
+    """Plain, picklable result of reading one binary in a worker."""
+
+    format: str
+    name: str
+    facts: list[tuple[str, str, str, str]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def add(self, kind: FieldKind, value: object, where: str, qualifier: str = "") -> None:
+        if isinstance(value, bytes):
+            value = value.decode("utf-8", errors="replace")
+        if isinstance(value, str) and value.strip():
+            self.facts.append((kind.value, value.strip()[:_STRING_LIMIT], where, qualifier))
+
+    def as_facts(self) -> tuple[Fact, ...]:
+        """The facts as model objects."""
+        return tuple(Fact(FieldKind(k), v, w, q) for k, v, w, q in self.facts)
+
+
+def magic_format(data: bytes) -> str | None:
+    """'pe', 'elf' or 'mach-o' from the first bytes, else None."""
+    head = data[:4]
+    if head[:2] == b"MZ":
+        return "pe"
+    if head == b"\x7fELF":
+        return "elf"
+    if head in (b"\xfe\xed\xfa\xce", b"\xce\xfa\xed\xfe", b"\xfe\xed\xfa\xcf", b"\xcf\xfa\xed\xfe"):
+        return "mach-o"
+    if head == b"\xca\xfe\xba\xbe" and len(data) > 8 and int.from_bytes(data[4:8], "big") < 64:
+        return "mach-o"  # universal binary (a Java class file has a version number there)
+    return None
+
+
+def _strings_near(data: bytes, offsets: list[int], out: Extracted) -> None:
+    """The printable ASCII or UTF-16LE run around each anchor offset, once each."""
+    seen: set[tuple[int, int]] = set()
+    for offset in offsets[: MAX_STRINGS * 4]:
+        if len(seen) >= MAX_STRINGS:
+            break
+        span = _run_around(data, offset)
+        if span is None or span in seen:
+            continue
+        seen.add(span)
+        start, end = span
+        raw = data[start:end]
+        text = (
+            raw.decode("utf-16-le", errors="replace") if b"\x00" in raw else raw.decode("latin-1")
+        )
+        out.add(FieldKind.TEXT, text, f"/strings/0x{start:x}")
+
+
+def _run_around(data: bytes, offset: int) -> tuple[int, int] | None:
+    if offset >= len(data):
+        return None
+    wide = offset + 1 < len(data) and data[offset + 1] == 0 and 0x20 <= data[offset] <= 0x7E
+    step = 2 if wide else 1
+    start = offset
+    while (
+        start - step >= 0
+        and 0x20 <= data[start - step] <= 0x7E
+        and (not wide or data[start - step + 1] == 0)
+        and offset - start < 1024
+    ):
+        start -= step
+    end = offset
+    while (
+        end < len(data)
+        and 0x20 <= data[end] <= 0x7E
+        and (not wide or (end + 1 < len(data) and data[end + 1] == 0))
+        and end - offset < 1024
+    ):
+        end += step
+    if (end - start) // step < 4:
+        return None
+    return start, end
+
+
+def _certificate_facts(out: Extracted, cert: Any, where: str, qualifier: str) -> None:
+    out.add(FieldKind.CERT_SUBJECT, str(cert.subject), f"{where}/subject", qualifier)
+    out.add(FieldKind.CERT_ISSUER, str(cert.issuer), f"{where}/issuer", qualifier)
+    serial = bytes(cert.serial_number).hex()
+    out.add(FieldKind.CERT_SERIAL, serial, f"{where}/serial", qualifier)
+    raw = bytes(cert.raw)
+    if raw:
+        out.add(FieldKind.HASH, "sha1:" + hashlib.sha1(raw).hexdigest(), f"{where}/sha1", qualifier)  # noqa: S324 - thumbprint, not security
+        out.add(
+            FieldKind.HASH,
+            "sha256:" + hashlib.sha256(raw).hexdigest(),
+            f"{where}/sha256",
+            qualifier,
+        )
+
+
+def _chain_status(signature: Any, cert: Any) -> str:
+    """'' when the signer certificate chains to another certificate carried in the signature,
+    else why not. Trust in a root is decided later, by known thumbprints in vendor_db."""
+    import lief
+
+    if str(cert.subject) == str(cert.issuer):
+        return SELF_SIGNED
+    others = [c for c in signature.certificates if bytes(c.raw) != bytes(cert.raw)]
+    if not others:
+        return UNTRUSTED_CHAIN
+    try:
+        trusted = cert.is_trusted_by(others) == lief.PE.x509.VERIFICATION_FLAGS.OK
+    except Exception:  # noqa: BLE001 - treat an unverifiable chain as not verified
+        trusted = False
+    return "" if trusted else UNTRUSTED_CHAIN
+
+
+def _pe_structure(binary: Any, size: int, out: Extracted) -> None:
+    """Report truncation and tables that point outside the file."""
+    import lief
+
+    for section in binary.sections:
+        if section.offset + section.size > size:
+            out.problems.append(
+                f"file is truncated: section {section.name!r} extends past the end of the file"
+            )
+            break
+    try:
+        table = binary.data_directory(lief.PE.DataDirectory.TYPES.CERTIFICATE_TABLE)
+    except Exception:  # noqa: BLE001 - nothing to check with an unknown LIEF spelling
+        return
+    if table.size and table.rva + table.size > size:
+        out.problems.append(
+            "Authenticode certificate table points outside the file: the signature cannot be read"
+        )
+
+
+def _pe(binary: Any, out: Extracted, size: int) -> None:
+    import lief
+
+    _pe_structure(binary, size, out)
+    if binary.has_signatures:
+        intact = binary.verify_signature() == lief.PE.Signature.VERIFICATION_FLAGS.OK
+        if not intact:
+            out.problems.append(
+                f"Authenticode signature does not verify: {binary.verify_signature()}"
+            )
+        for index, signature in enumerate(binary.signatures):
+            for sindex, signer in enumerate(signature.signers):
+                cert = signer.cert
+                if cert is None:
+                    continue
+                qualifier = UNVERIFIED if not intact else _chain_status(signature, cert)
+                _certificate_facts(out, cert, f"/signatures/{index}/signers/{sindex}", qualifier)
+    if binary.has_resources:
+        try:
+            versions = binary.resources_manager.version
+        except Exception:  # noqa: BLE001 - corrupt resources are reported, not fatal
+            versions = None
+            out.problems.append("version resources cannot be read")
+        for vindex, version in enumerate(versions or []):
+            info = getattr(version, "string_file_info", None)
+            for table in getattr(info, "children", []) or []:
+                key = getattr(table, "key", "")
+                for entry in getattr(table, "entries", []) or []:
+                    name, value = getattr(entry, "key", ""), getattr(entry, "value", "")
+                    kind = _VERSION_FIELDS.get(str(name))
+                    if kind is not None:
+                        out.add(kind, value, f"/version-info/{vindex}/{key}/{name}")
+    if binary.has_imports:
+        for imported in binary.imports:
+            out.add(FieldKind.FILENAME, imported.name, f"/imports/{imported.name}")
+    if binary.has_debug and binary.codeview_pdb is not None:
+        out.add(FieldKind.FILENAME, binary.codeview_pdb.filename, "/debug/codeview/pdb")
+
+
+def _elf(binary: Any, out: Extracted) -> None:
+    import lief
+
+    for entry in binary.dynamic_entries:
+        tag = entry.tag
+        if tag == lief.ELF.DynamicEntry.TAG.NEEDED:
+            out.add(FieldKind.FILENAME, entry.name, f"/dynamic/needed/{entry.name}")
+        elif tag == lief.ELF.DynamicEntry.TAG.SONAME:
+            out.add(FieldKind.NAME, entry.name, "/dynamic/soname")
+        elif tag in (lief.ELF.DynamicEntry.TAG.RPATH, lief.ELF.DynamicEntry.TAG.RUNPATH):
+            out.add(
+                FieldKind.FILENAME,
+                getattr(entry, "paths", [""]) and ":".join(entry.paths),
+                "/dynamic/runpath",
+            )
+    comment = binary.get_section(".comment")
+    if comment is not None:
+        for index, part in enumerate(bytes(comment.content).split(b"\x00")):
+            out.add(FieldKind.TEXT, part, f"/sections/.comment/{index}")
+    modinfo = binary.get_section(".modinfo")
+    if modinfo is not None:
+        for part in bytes(modinfo.content).split(b"\x00"):
+            key, _, value = part.decode("utf-8", "replace").partition("=")
+            field_kind = {
+                "author": FieldKind.AUTHOR,
+                "description": FieldKind.DESCRIPTION,
+                "name": FieldKind.NAME,
+            }.get(key, FieldKind.TEXT)
+            out.add(field_kind, value, f"/sections/.modinfo/{key}")
+
+
+def _macho(binary: Any, out: Extracted) -> None:
+    for command in binary.libraries:
+        out.add(FieldKind.FILENAME, command.name, f"/load-commands/dylib/{command.name}")
+
+
+def extract(name: str, data: bytes, anchor_offsets: list[int]) -> Extracted:
+    """Everything one binary says; runs in a worker process (LIEF may crash or hang)."""
+    import lief
+
+    fmt = magic_format(data) or "unknown"
+    out = Extracted(format=fmt, name=name)
+    out.add(FieldKind.FILENAME, name, "/file/name")
+    out.add(FieldKind.HASH, "sha256:" + hashlib.sha256(data).hexdigest(), "/file/sha256")
+    _strings_near(data, anchor_offsets, out)
+    try:
+        lief.logging.disable()
+    except Exception:  # noqa: BLE001, S110 - logging control is best effort
+        pass
+    parsed: Any = lief.parse(data)
+    if parsed is None:
+        out.problems.append(f"{fmt.upper()} structure could not be parsed (truncated or corrupt)")
+        return out
+    if fmt == "mach-o":
+        if hasattr(parsed, "at"):  # universal binary: the first architecture
+            parsed = parsed.at(0) if parsed.size else None
+        if parsed is None or not list(parsed.commands):
+            out.problems.append("Mach-O file without load commands (truncated or corrupt)")
+            return out
+    try:
+        if fmt == "pe":
+            _pe(parsed, out, len(data))
+        elif fmt == "elf":
+            _elf(parsed, out)
+        elif fmt == "mach-o":
+            _macho(parsed, out)
+    except Exception as exc:  # noqa: BLE001 - report what was read so far
+        out.problems.append(f"{fmt.upper()} structure partly unreadable: {type(exc).__name__}")
+    return out

@@ -1,0 +1,45 @@
+"""Native parsers run in a worker: a crash or a hang costs one file, and the next file works."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from auditor.errors import UnreadableInput
+from auditor.ingest.isolation import Isolated
+
+
+def _crash(_: int) -> int:
+    os._exit(139)  # what a segfault in native code looks like to the parent
+
+
+def _hang(_: int) -> int:
+    time.sleep(60)
+    return 0
+
+
+def _double(value: int) -> int:
+    return value * 2
+
+
+def test_a_crashing_parser_is_reported_and_the_worker_replaced() -> None:
+    worker = Isolated(timeout=30)
+    try:
+        with pytest.raises(UnreadableInput, match="crashed"):
+            worker.run(_crash, 1)
+        assert worker.run(_double, 21) == 42
+    finally:
+        worker.close()
+
+
+def test_a_hanging_parser_times_out_and_the_worker_is_replaced() -> None:
+    worker = Isolated(timeout=1)
+    try:
+        with pytest.raises(UnreadableInput, match="did not finish"):
+            worker.run(_hang, 1)
+        worker.timeout = 30
+        assert worker.run(_double, 2) == 4
+    finally:
+        worker.close()

@@ -1,0 +1,156 @@
+"""Binaries (PE, ELF): signers, version resources, strings; claims vs verified certificates;
+white-label; benign look-alikes; broken files never crash the run."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import jsonschema
+import pytest
+
+from auditor.api import audit
+from auditor.intel.compile import CompiledIntel
+from auditor.match.engine import match_component
+from auditor.models import (
+    Component,
+    ComponentKind,
+    Confidence,
+    DetectionClass,
+    Fact,
+    FieldKind,
+    Level,
+    SbomFormat,
+)
+from auditor.report.sarif import render_sarif
+from auditor.triage import classify
+from tests.conftest import FIXTURES, REPO
+
+BIN = FIXTURES / "binaries"
+
+
+@pytest.fixture(scope="module")
+def result():  # type: ignore[no-untyped-def]
+    cwd = os.getcwd()
+    os.chdir(REPO)
+    try:
+        return audit(["fixtures/binaries"])
+    finally:
+        os.chdir(cwd)
+
+
+def _finding(result, name):  # type: ignore[no-untyped-def]
+    found = [f for f in result.findings if f.component.name == name]
+    return found[0] if found else None
+
+
+def test_binaries_in_a_directory_are_read_by_format(result) -> None:  # type: ignore[no-untyped-def]
+    formats = {d.name: d.format for d in result.documents}
+    assert formats["test-kaspersky-product.exe"] is SbomFormat.PE
+    assert formats["libtest-kav-wrapper.so"] is SbomFormat.ELF
+    assert result.complete
+
+
+def test_kaspersky_branded_binary_signed_by_an_unknown_certificate_is_a_claimed_product(
+    result,  # type: ignore[no-untyped-def]
+) -> None:
+    finding = _finding(result, "test-kaspersky-product.exe")
+    assert finding.detection_class is DetectionClass.PRODUCT
+    assert finding.confidence is Confidence.MEDIUM  # version info + a claimed certificate
+    assert "KL-SIGN-001" in {h.indicator_id for h in finding.hits}
+    assert "treat it as a claim" in finding.message
+
+
+def test_self_signed_certificate_claiming_the_name_is_reported_as_such(result) -> None:  # type: ignore[no-untyped-def]
+    finding = _finding(result, "test-claims-only.exe")
+    assert finding.confidence is Confidence.MEDIUM
+    assert "self-signed" in finding.message
+
+
+def test_another_vendors_dll_with_the_kaspersky_sdk_inside_is_embedded(result) -> None:  # type: ignore[no-untyped-def]
+    finding = _finding(result, "test-whitelabel-scanner.dll")
+    assert finding.detection_class is DetectionClass.EMBEDDED
+    assert finding.level is Level.ERROR
+    assert finding.other_vendors == ("TEST Acme Networks Inc.",)
+    assert "KL-PROD-028" in {h.indicator_id for h in finding.hits}  # Kaspersky Anti-Virus SDK
+
+
+def test_library_wrapping_the_scan_engine_is_embedded(result) -> None:  # type: ignore[no-untyped-def]
+    finding = _finding(result, "libtest-kav-wrapper.so")
+    assert finding.detection_class is DetectionClass.EMBEDDED
+    assert {"KL-ART-002", "KL-PROD-032"} <= {h.indicator_id for h in finding.hits}
+
+
+def test_uninstaller_listing_kaspersky_names_is_at_most_a_note(result) -> None:  # type: ignore[no-untyped-def]
+    finding = _finding(result, "test-uninstaller.exe")
+    assert finding is not None and finding.level is Level.NOTE
+    assert finding.detection_class is DetectionClass.MENTION
+
+
+def test_clean_binaries_have_no_finding(result) -> None:  # type: ignore[no-untyped-def]
+    assert _finding(result, "test-clean.exe") is None
+    assert _finding(result, "test-clean-elf") is None
+
+
+def test_broken_binaries_are_read_as_far_as_possible_with_a_clear_problem(result) -> None:  # type: ignore[no-untyped-def]
+    problems = result.problems
+    assert any("truncated" in p for p in problems["fixtures/binaries/pe/test-truncated.exe"])
+    assert any(
+        "outside the file" in p for p in problems["fixtures/binaries/pe/test-bad-certtable.exe"]
+    )
+
+
+def test_garbage_with_a_binary_magic_never_crashes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    for name, data in {
+        "fake.exe": b"MZ" + os.urandom(200),
+        "fake.so": b"\x7fELF" + b"\xff" * 60,
+        "fake.dylib": b"\xcf\xfa\xed\xfe" + b"\x00" * 8,
+    }.items():
+        (tmp_path / name).write_bytes(data)
+    result = audit([tmp_path])
+    assert len(result.documents) + len(result.not_inspected) == 3
+    for document in result.documents:
+        assert document.problems, document.path
+
+
+def test_a_certificate_with_kasperskys_known_thumbprint_is_high_confidence(
+    intel: CompiledIntel,
+) -> None:
+    signer = "/signatures/0/signers/0"
+    component = Component(
+        ref="x",
+        kind=ComponentKind.BINARY,
+        name="x.exe",
+        version="",
+        pointer="",
+        facts=(
+            Fact(
+                FieldKind.CERT_SUBJECT,
+                "CN=Kaspersky Lab, O=Kaspersky Lab, serialNumber=1027739867473",
+                f"{signer}/subject",
+            ),
+            Fact(
+                FieldKind.HASH,
+                "sha256:d12ecaf902a698e1e4e8a78f653d4ddd0d79367d85ea270d17005aae4079fdd0",
+                f"{signer}/sha256",
+            ),
+        ),
+    )
+    detection, confidence, _, _ = classify(component, match_component(intel, component))
+    assert detection is DetectionClass.PRODUCT
+    assert confidence is Confidence.HIGH
+
+
+def test_white_label_binary_sarif_is_valid_and_stable() -> None:
+    cwd = os.getcwd()
+    os.chdir(REPO)
+    try:
+        text = render_sarif(audit(["fixtures/binaries/pe/test-whitelabel-scanner.dll"]))
+    finally:
+        os.chdir(cwd)
+    schema = json.loads((REPO / "auditor/report/schemas/sarif-schema-2.1.0.json").read_text())
+    jsonschema.Draft4Validator(schema).validate(json.loads(text))
+    golden = FIXTURES / "golden" / "binary-whitelabel.sarif"
+    if os.environ.get("AUDITOR_UPDATE_SNAPSHOTS") == "1":
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")
