@@ -15,6 +15,7 @@ from auditor.errors import UnreadableInput, UsageError
 from auditor.ingest.binary import extract, magic_format
 from auditor.ingest.dispatch import read_document
 from auditor.ingest.isolation import Isolated
+from auditor.ingest.java import extract_archive, is_java_archive
 from auditor.ingest.positions import Locator
 from auditor.ingest.sniff import sniff
 from auditor.intel.compile import CompiledIntel, compile_intel
@@ -59,7 +60,7 @@ class InputFile:
     explicit: bool
 
 
-_BINARY_FORMATS = (SbomFormat.PE, SbomFormat.ELF, SbomFormat.MACHO)
+_BINARY_FORMATS = (SbomFormat.PE, SbomFormat.ELF, SbomFormat.MACHO, SbomFormat.JAVA_ARCHIVE)
 
 #: The member that identifies a record in each JSON format (unique within a document).
 _IDENTITY_KEYS = {
@@ -76,11 +77,12 @@ class BinaryReader:
         self.intel = intel
         self.worker = Isolated(timeout)
 
-    def read(self, display: str, data: bytes) -> SbomDocument:
+    def read(self, display: str, data: bytes, kind: str) -> SbomDocument:
         scanner = self.intel.anchor_scanner
         offsets = scanner.raw_offsets(data) if scanner is not None else []
         name = display.rsplit("/", 1)[-1]
-        extracted = self.worker.run(extract, name, data, offsets)
+        reader = extract_archive if kind == "java-archive" else extract
+        extracted = self.worker.run(reader, name, data, offsets)
         fmt = SbomFormat(extracted.format)
         component = Component(
             ref=display,
@@ -175,11 +177,13 @@ def read_input(
     except OSError as exc:
         return Skipped(item.display, f"cannot read file: {exc.strerror or exc}")
     sniffed = sniff(data)
-    if sniffed.format is None and binaries is not None and magic_format(data):
-        try:
-            return binaries.read(item.display, data), data
-        except UnreadableInput as exc:
-            return Skipped(item.display, f"{magic_format(data)}: {exc}")
+    if sniffed.format is None and binaries is not None:
+        kind = magic_format(data) or ("java-archive" if is_java_archive(data) else None)
+        if kind is not None:
+            try:
+                return binaries.read(item.display, data, kind), data
+            except UnreadableInput as exc:
+                return Skipped(item.display, f"{kind}: {exc}")
     if sniffed.format is None:
         disposition = Disposition.NOT_INSPECTED if item.explicit else Disposition.NOT_AN_SBOM
         return Skipped(item.display, f"not an SBOM: {sniffed.reason}", disposition)

@@ -48,6 +48,12 @@ def evidence_line(hit: IndicatorHit) -> str:
         field = f"version resource {hit.where.rsplit('/', 1)[-1]}"
     elif hit.where.startswith("/signatures/"):
         field = f"Authenticode signer {field}"
+    elif hit.where.startswith("/embedded-certificates/"):
+        field = f"embedded {field} at offset {hit.where.split('/')[2]}"
+    elif hit.where.startswith("/classes/"):
+        field = "Java package"
+    elif hit.where.startswith("/manifest/"):
+        field = f"manifest {hit.where.rsplit('/', 1)[-1]}"
     return f"{field} '{value}'{note} ({hit.label}, {hit.indicator_id})"
 
 

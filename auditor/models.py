@@ -189,6 +189,7 @@ class SbomFormat(str, enum.Enum):
     PE = "pe"
     ELF = "elf"
     MACHO = "mach-o"
+    JAVA_ARCHIVE = "java-archive"  # JAR, WAR, EAR, AAR, APK
 
     def __str__(self) -> str:
         return self.value

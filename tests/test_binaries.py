@@ -154,3 +154,24 @@ def test_white_label_binary_sarif_is_valid_and_stable() -> None:
     if os.environ.get("AUDITOR_UPDATE_SNAPSHOTS") == "1":
         golden.write_text(text, encoding="utf-8")
     assert text == golden.read_text(encoding="utf-8")
+
+
+def test_certificate_embedded_in_a_dll_body_is_evidence(result) -> None:  # type: ignore[no-untyped-def]
+    finding = _finding(result, "test-whitelabel-scanner.dll")
+    embedded = [h for h in finding.hits if h.where.startswith("/embedded-certificates/")]
+    assert embedded and {h.indicator_id for h in embedded} >= {"KL-SIGN-001"}
+    assert "treat it as a claim" in finding.message  # a TEST certificate, not Kaspersky's
+
+
+def test_java_archive_with_the_mobile_sdk_namespace_is_embedded(result) -> None:  # type: ignore[no-untyped-def]
+    finding = _finding(result, "test-mobile-bank-core.jar")
+    assert finding.detection_class is DetectionClass.EMBEDDED
+    assert finding.other_vendors == ("TEST Mobile Bank Ltd",)
+    assert [h.value for h in finding.hits if h.where.startswith("/classes/")] == ["com.kavsdk"]
+    document = next(d for d in result.documents if d.name == "test-mobile-bank-core.jar")
+    subjects = [f.value for f in document.components[0].facts if f.field is FieldKind.CERT_SUBJECT]
+    assert any("TEST Mobile Bank Ltd" in s for s in subjects)  # the JAR signature block
+
+
+def test_look_alike_java_archive_has_no_finding(result) -> None:  # type: ignore[no-untyped-def]
+    assert _finding(result, "test-kasper-templates.jar") is None

@@ -170,6 +170,67 @@ def _pe_structure(binary: Any, size: int, out: Extracted) -> None:
         )
 
 
+_DER_CERT = re.compile(rb"\x30\x82(..)\x30\x82", re.S)
+MAX_EMBEDDED_CERTS = 20
+
+
+def certificate_facts_der(out: Extracted, data: bytes, where: str, pkcs7: bool = False) -> None:
+    """Facts of DER certificates: a PKCS#7 bundle (JAR signature blocks) or one certificate."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.serialization import pkcs7 as pkcs7_module
+
+    try:
+        certificates = (
+            pkcs7_module.load_der_pkcs7_certificates(data)
+            if pkcs7
+            else [x509.load_der_x509_certificate(data)]
+        )
+    except ValueError:
+        out.problems.append(f"{where}: certificate data cannot be parsed")
+        return
+    for index, cert in enumerate(certificates):
+        base = f"{where}/certificates/{index}" if pkcs7 else where
+        subject = cert.subject.rfc4514_string()
+        qualifier = SELF_SIGNED if cert.subject == cert.issuer else ""
+        out.add(FieldKind.CERT_SUBJECT, subject, f"{base}/subject", qualifier)
+        out.add(FieldKind.CERT_ISSUER, cert.issuer.rfc4514_string(), f"{base}/issuer", qualifier)
+        out.add(FieldKind.CERT_SERIAL, f"{cert.serial_number:x}", f"{base}/serial", qualifier)
+        out.add(
+            FieldKind.HASH,
+            "sha1:" + cert.fingerprint(hashes.SHA1()).hex(),
+            f"{base}/sha1",
+            qualifier,
+        )  # noqa: S303 - a thumbprint, not a security use
+        out.add(
+            FieldKind.HASH,
+            "sha256:" + cert.fingerprint(hashes.SHA256()).hex(),
+            f"{base}/sha256",
+            qualifier,
+        )
+
+
+def _embedded_certificates(data: bytes, out: Extracted, skip: tuple[int, int]) -> None:
+    """X.509 certificates stored in the file body (as a UEFI shim embeds its vendor
+    certificate), outside ``skip`` (the Authenticode certificate table, read as signatures)."""
+    found = 0
+    for match in _DER_CERT.finditer(data):
+        if skip[0] <= match.start() < skip[1]:
+            continue
+        length = int.from_bytes(match.group(1), "big") + 4
+        blob = data[match.start() : match.start() + length]
+        if len(blob) != length:
+            continue
+        before = len(out.problems)
+        certificate_facts_der(out, blob, f"/embedded-certificates/0x{match.start():x}")
+        if len(out.problems) > before:
+            out.problems.pop()  # not every 30 82 .. 30 82 is a certificate
+            continue
+        found += 1
+        if found >= MAX_EMBEDDED_CERTS:
+            break
+
+
 def _pe(binary: Any, out: Extracted, size: int) -> None:
     import lief
 
@@ -268,8 +329,10 @@ def extract(name: str, data: bytes, anchor_offsets: list[int]) -> Extracted:
         if parsed is None or not list(parsed.commands):
             out.problems.append("Mach-O file without load commands (truncated or corrupt)")
             return out
+    skip = (0, 0)
     try:
         if fmt == "pe":
+            skip = _certificate_table(parsed)
             _pe(parsed, out, len(data))
         elif fmt == "elf":
             _elf(parsed, out)
@@ -277,4 +340,17 @@ def extract(name: str, data: bytes, anchor_offsets: list[int]) -> Extracted:
             _macho(parsed, out)
     except Exception as exc:  # noqa: BLE001 - report what was read so far
         out.problems.append(f"{fmt.upper()} structure partly unreadable: {type(exc).__name__}")
+    if anchor_offsets:  # a certificate naming a vendor carries an anchor (its subject)
+        _embedded_certificates(data, out, skip)
     return out
+
+
+def _certificate_table(binary: Any) -> tuple[int, int]:
+    """File range of a PE's Authenticode certificate table ((0, 0) when there is none)."""
+    import lief
+
+    try:
+        table = binary.data_directory(lief.PE.DataDirectory.TYPES.CERTIFICATE_TABLE)
+    except Exception:  # noqa: BLE001 - no table to skip
+        return 0, 0
+    return int(table.rva), int(table.rva) + int(table.size)

@@ -340,7 +340,7 @@ def indicator_anchor(indicator: Indicator, normalizer: Normalizer, brand: frozen
     return ""
 
 
-_DN_SPLIT = re.compile(r"\s*[,;/+]\s*(?=[A-Za-z][A-Za-z0-9.]*\s*=)")
+_DN_SPLIT = re.compile(r"\s*[,;/+]\s*(?=[A-Za-z0-9][A-Za-z0-9.]*\s*=)")
 #: Attribute spellings and OIDs that name the same subject attribute.
 _DN_ALIASES = {
     "2.5.4.5": "serialnumber",
