@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import PurePath
 from typing import Any
 from urllib.parse import quote
@@ -103,6 +104,39 @@ def _physical(uri: str, index: int, region: Region | None) -> dict[str, Any]:
     }
 
 
+_OFFSET = re.compile(r"^/(strings|embedded-certificates)/0x([0-9a-f]+)")
+
+
+def _binary_place(entry: dict[str, Any], where: str, value: str) -> None:
+    """Evidence inside a binary: its byte range where known, and its structural path
+    (signature index, resource path, section, offset) as a logical location."""
+    if not where.startswith(
+        (
+            "/strings/",
+            "/signatures/",
+            "/version-info/",
+            "/embedded-",
+            "/classes/",
+            "/manifest/",
+            "/dynamic/",
+            "/sections/",
+            "/imports/",
+            "/debug/",
+            "/load-commands/",
+            "/META-INF/",
+        )
+    ):
+        return
+    found = _OFFSET.match(where)
+    if found and found.group(1) == "strings":
+        entry["physicalLocation"]["region"] = {
+            "startLine": 1,
+            "byteOffset": int(found.group(2), 16),
+            "byteLength": max(len(value), 1),
+        }
+    entry["logicalLocations"] = [{"fullyQualifiedName": where, "kind": "member"}]
+
+
 def _oem(note: OemNote) -> dict[str, Any]:
     entry: dict[str, Any] = {"id": note.id, "vendor": note.vendor, "status": note.status}
     if note.corroborated:
@@ -124,6 +158,7 @@ def _result(finding: Finding, rule_index: int, artifact_index: int) -> dict[str,
     regions = finding.evidence_regions or (None,) * len(finding.hits)
     for number, (hit, region) in enumerate(zip(finding.hits, regions, strict=False), start=1):
         entry = _physical(finding.artifact, artifact_index, region)
+        _binary_place(entry, hit.where, hit.value)
         entry["id"] = number
         entry["message"] = {"text": f"Evidence: {evidence_line(hit)}. Source: {hit.sources[0]}"}
         related.append(entry)
