@@ -50,6 +50,9 @@ _CLASS_ORDER = (
 #: ``where`` prefixes of binary evidence anyone can write into a file without a key.
 STRINGS = "/strings/"
 VERSION_INFO = "/version-info/"
+#: Evidence anyone can write (version resources, string tables, manifests, Android package ids):
+#: alone, it never reaches high confidence.
+SPOOFABLE = (STRINGS, VERSION_INFO, "/manifest/", "/android/manifest/")
 UNVERIFIED = "unverified-signature"
 
 
@@ -138,11 +141,14 @@ def classify(
     if len(distinct) >= 2 and (len(tiers) >= 2 or len({h.kind for h, _, _ in strong}) >= 2):
         confidence = confidence.raised()
     strong_hits = [hit for hit, _, _ in strong]
-    if all(
-        hit.where.startswith((STRINGS, VERSION_INFO)) or claims_certificate(hit, strong_hits)
+    proven = any(hit.kind == "file-hash" for hit in strong_hits)  # a known digest or thumbprint
+    if (component.kind is ComponentKind.BINARY and not proven) or all(
+        hit.where.startswith(SPOOFABLE) or claims_certificate(hit, strong_hits)
         for hit in strong_hits
     ):
-        confidence = min(confidence, Confidence.MEDIUM)  # anyone can write or claim these
+        # anyone can write names, manifests and strings into a file, or claim a name in a
+        # certificate: only a known digest or certificate thumbprint proves a binary's origin
+        confidence = min(confidence, Confidence.MEDIUM)
     return detection, confidence, vendors, tuple(sorted(hits, key=_evidence_order))
 
 

@@ -175,3 +175,33 @@ def test_java_archive_with_the_mobile_sdk_namespace_is_embedded(result) -> None:
 
 def test_look_alike_java_archive_has_no_finding(result) -> None:  # type: ignore[no-untyped-def]
     assert _finding(result, "test-kasper-templates.jar") is None
+
+
+def test_android_app_with_the_mobile_sdk_inside_is_embedded(result) -> None:  # type: ignore[no-untyped-def]
+    finding = _finding(result, "test-bank-app.apk")
+    assert finding.detection_class is DetectionClass.EMBEDDED
+    document = next(d for d in result.documents if d.name == "test-bank-app.apk")
+    facts = {(f.field, f.value) for f in document.components[0].facts}
+    assert (FieldKind.NAME, "com.test.mobilebank") in facts  # binary AndroidManifest.xml
+    assert any(f == FieldKind.CERT_SUBJECT and "TEST Acme" in v for f, v in facts)  # v2 block
+
+
+def test_android_app_claiming_kasperskys_id_and_name_is_a_medium_confidence_product(
+    result,  # type: ignore[no-untyped-def]
+) -> None:
+    finding = _finding(result, "test-kaspersky-mobile.apk")
+    assert finding.detection_class is DetectionClass.PRODUCT
+    assert finding.confidence is Confidence.MEDIUM
+    assert "treat it as a claim" in finding.message
+
+
+def test_look_alike_android_app_has_no_finding(result) -> None:  # type: ignore[no-untyped-def]
+    assert _finding(result, "test-example-app.apk") is None
+
+
+def test_android_parsers_survive_garbage() -> None:
+    from auditor.ingest.android import manifest_package, signing_block_certificates
+
+    for blob in (b"", b"\x03\x00\x08\x00", os.urandom(512), b"APK Sig Block 42" * 3):
+        assert manifest_package(blob) is None or isinstance(manifest_package(blob), str)
+        assert isinstance(signing_block_certificates(blob), list)

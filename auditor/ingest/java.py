@@ -12,6 +12,7 @@ import io
 import re
 import zipfile
 
+from auditor.ingest.android import manifest_package, signing_block_certificates
 from auditor.ingest.binary import Extracted, _strings_near, certificate_facts_der
 from auditor.models import FieldKind
 
@@ -69,6 +70,21 @@ def _manifest(text: str, out: Extracted) -> None:
             out.add(kind, value, f"/manifest/{name}")
 
 
+def _android(
+    data: bytes, archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], out: Extracted
+) -> None:
+    """Package name from the binary manifest and the v2/v3 signing-block certificates."""
+    manifest = next((i for i in infos if i.filename == "AndroidManifest.xml"), None)
+    if manifest is not None:
+        package = manifest_package(_read_capped(archive, manifest, 4 << 20))
+        if package:
+            out.add(FieldKind.NAME, package, "/android/manifest/package")
+        else:
+            out.problems.append("AndroidManifest.xml: package name not readable")
+    for index, der in enumerate(signing_block_certificates(data)):
+        certificate_facts_der(out, der, f"/android/signing-block/certificates/{index}")
+
+
 def extract_archive(name: str, data: bytes, anchor_offsets: list[int]) -> Extracted:
     """Everything one Java or Android archive says (runs in the isolated worker)."""
     import hashlib
@@ -105,6 +121,7 @@ def extract_archive(name: str, data: bytes, anchor_offsets: list[int]) -> Extrac
                     packages.add(found.group(1).decode("ascii").rsplit("/", 1)[0].replace("/", "."))
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError) as exc:
             out.problems.append(f"{entry}: cannot be read ({type(exc).__name__})")
+    _android(data, archive, infos, out)
     for package in sorted(packages)[:MAX_PACKAGES]:
         out.add(FieldKind.EVIDENCE, package, f"/classes/{package}")
     if len(packages) > MAX_PACKAGES:
