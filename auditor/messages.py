@@ -50,6 +50,8 @@ def evidence_line(hit: IndicatorHit) -> str:
         field = f"Authenticode signer {field}"
     elif hit.where.startswith("/embedded-certificates/"):
         field = f"embedded {field} at offset {hit.where.split('/')[2]}"
+    elif hit.where == "/code-signature/team-id":
+        field = "Mach-O code-signature Team ID"
     elif hit.where.startswith("/classes/"):
         field = "Java package"
     elif hit.where.startswith("/manifest/"):

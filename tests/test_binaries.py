@@ -205,3 +205,27 @@ def test_android_parsers_survive_garbage() -> None:
     for blob in (b"", b"\x03\x00\x08\x00", os.urandom(512), b"APK Sig Block 42" * 3):
         assert manifest_package(blob) is None or isinstance(manifest_package(blob), str)
         assert isinstance(signing_block_certificates(blob), list)
+
+
+def test_mach_o_team_id_of_kaspersky_is_a_claimed_product(result) -> None:  # type: ignore[no-untyped-def]
+    finding = _finding(result, "test-team-id.so")
+    assert finding.detection_class is DetectionClass.PRODUCT
+    assert finding.confidence is Confidence.LOW
+    assert [h.indicator_id for h in finding.hits] == ["KL-SIGN-009"]
+
+
+def test_real_ad_hoc_signed_mach_o_is_read_and_clean(result) -> None:  # type: ignore[no-untyped-def]
+    assert _finding(result, "markupsafe-speedups-darwin-arm64.so") is None
+    document = next(d for d in result.documents if d.name == "markupsafe-speedups-darwin-arm64.so")
+    assert document.format is SbomFormat.MACHO
+    names = [
+        f.value for f in document.components[0].facts if f.where == "/code-signature/identifier"
+    ]
+    assert names == ["_speedups.cpython-311-darwin.so"]
+
+
+def test_mach_o_signature_parser_survives_garbage() -> None:
+    from auditor.ingest.macho_signature import parse
+
+    for blob in (b"", b"\xfa\xde\x0c\xc0", b"\xfa\xde\x0c\xc0" + b"\xff" * 40, os.urandom(300)):
+        assert isinstance(parse(blob).problems, list)

@@ -302,8 +302,20 @@ def _elf(binary: Any, out: Extracted) -> None:
 
 
 def _macho(binary: Any, out: Extracted) -> None:
+    from auditor.ingest import macho_signature
+
     for command in binary.libraries:
         out.add(FieldKind.FILENAME, command.name, f"/load-commands/dylib/{command.name}")
+    if not binary.has_code_signature:
+        return
+    signature = macho_signature.parse(bytes(binary.code_signature.content))
+    out.problems.extend(signature.problems)
+    out.add(FieldKind.NAME, signature.identifier, "/code-signature/identifier")
+    if signature.team_id:
+        # Apple's Developer ID certificates carry the Team ID as the subject OU
+        out.add(FieldKind.CERT_SUBJECT, f"OU={signature.team_id}", "/code-signature/team-id")
+    if signature.cms:
+        certificate_facts_der(out, signature.cms, "/code-signature/cms", pkcs7=True)
 
 
 def extract(name: str, data: bytes, anchor_offsets: list[int]) -> Extracted:
