@@ -11,19 +11,38 @@ from auditor.errors import UnreadableInput
 
 T = TypeVar("T")
 DEFAULT_TIMEOUT = 60.0
+DEFAULT_MEMORY_LIMIT = 4 << 30  # address space of the worker, bytes
+
+
+def _limit_memory(limit: int) -> None:
+    """Cap the worker's address space, so a parser that runs away fails alone (POSIX only)."""
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ImportError, ValueError, OSError):  # not available on this platform
+        pass
 
 
 class Isolated:
     """A single reusable worker process; replaced after a crash or a time-out."""
 
-    def __init__(self, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(
+        self, timeout: float = DEFAULT_TIMEOUT, memory_limit: int = DEFAULT_MEMORY_LIMIT
+    ) -> None:
         self.timeout = timeout
+        self.memory_limit = memory_limit
         self._pool: futures.ProcessPoolExecutor | None = None
 
     def _executor(self) -> futures.ProcessPoolExecutor:
         if self._pool is None:
             context = multiprocessing.get_context("spawn")
-            self._pool = futures.ProcessPoolExecutor(max_workers=1, mp_context=context)
+            self._pool = futures.ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=context,
+                initializer=_limit_memory,
+                initargs=(self.memory_limit,),
+            )
         return self._pool
 
     def _reset(self, kill: bool) -> None:
@@ -46,6 +65,11 @@ class Isolated:
         except futures.process.BrokenProcessPool:
             self._reset(kill=True)
             raise UnreadableInput("parser crashed on this file (native code)") from None
+        except MemoryError:
+            self._reset(kill=True)
+            raise UnreadableInput(
+                f"parser needed more than {self.memory_limit >> 20} MiB on this file"
+            ) from None
 
     def close(self) -> None:
         self._reset(kill=False)

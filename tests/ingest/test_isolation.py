@@ -43,3 +43,18 @@ def test_a_hanging_parser_times_out_and_the_worker_is_replaced() -> None:
         assert worker.run(_double, 2) == 4
     finally:
         worker.close()
+
+
+def _allocate(_: int) -> int:
+    block = bytearray(512 << 20)  # more than the limit below
+    return len(block)
+
+
+def test_a_parser_that_needs_too_much_memory_fails_alone() -> None:
+    worker = Isolated(timeout=60, memory_limit=256 << 20)
+    try:
+        with pytest.raises(UnreadableInput, match="MiB|crashed"):
+            worker.run(_allocate, 1)
+        assert worker.run(_double, 5) == 10
+    finally:
+        worker.close()
