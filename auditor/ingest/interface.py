@@ -9,8 +9,11 @@ Readers know their format and nothing about Kaspersky.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Protocol
 
+from auditor.errors import UnreadableInput
 from auditor.models import SbomDocument, SbomFormat
 
 
@@ -20,3 +23,28 @@ class Reader(Protocol):
     def __call__(self, path: str, data: bytes, fmt: SbomFormat) -> SbomDocument:
         """Read ``data`` (the bytes of the file shown to users as ``path``)."""
         ...
+
+
+def guarded(what: str) -> Callable[[Reader], Reader]:
+    """Wrap a reader so that only :class:`UnreadableInput` escapes it, with a reason that names
+    the format (``what``): the reader contract, in one place."""
+
+    def wrap(read: Reader) -> Reader:
+        @functools.wraps(read)
+        def guarded_read(path: str, data: bytes, fmt: SbomFormat) -> SbomDocument:
+            try:
+                return read(path, data, fmt)
+            except UnreadableInput:
+                raise
+            except (RecursionError, MemoryError):
+                raise UnreadableInput(
+                    f"the {what} document is nested too deeply or too large"
+                ) from None
+            except Exception as exc:  # noqa: BLE001 - the contract: only UnreadableInput escapes
+                raise UnreadableInput(
+                    f"unexpected error reading {what}: {type(exc).__name__}"
+                ) from None
+
+        return guarded_read
+
+    return wrap

@@ -17,6 +17,7 @@ import orjson
 import yaml
 
 from auditor.errors import UnreadableInput
+from auditor.ingest.interface import guarded
 from auditor.ingest.records import FactList, is_assertion, split_actor
 from auditor.ingest.xmlsafe import local as local_name
 from auditor.ingest.xmlsafe import parse_xml
@@ -787,16 +788,10 @@ def _read_xml(path: str, data: bytes, fmt: SbomFormat, problems: Problems) -> Sb
 # --------------------------------------------------------------------------- entry point
 
 
+@guarded("SPDX")
 def read(path: str, data: bytes, fmt: SbomFormat) -> SbomDocument:
     """Read an SPDX 2 JSON, YAML or XML document (other SPDX formats are delegated)."""
-    try:
-        return _read(path, data, fmt)
-    except UnreadableInput:
-        raise
-    except (RecursionError, MemoryError):
-        raise UnreadableInput("the SPDX document is nested too deeply or too large") from None
-    except Exception as exc:  # the contract: only UnreadableInput escapes a reader
-        raise UnreadableInput(f"unexpected error reading SPDX: {type(exc).__name__}") from None
+    return _read(path, data, fmt)
 
 
 def _read(path: str, data: bytes, fmt: SbomFormat) -> SbomDocument:

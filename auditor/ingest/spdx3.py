@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from auditor.errors import UnreadableInput
+from auditor.ingest.interface import guarded
 from auditor.ingest.records import FactList
 from auditor.ingest.spdx2 import Graph, Problems, decode_text, looks_like_url, one_line, short
 from auditor.models import Component, ComponentKind, FieldKind, SbomDocument, SbomFormat
@@ -343,16 +344,10 @@ def _elements(doc: object, problems: Problems) -> tuple[list[tuple[str, object]]
     return [("", doc)], context
 
 
+@guarded("SPDX 3")
 def read(path: str, data: bytes, fmt: SbomFormat) -> SbomDocument:
     """Read an SPDX 3 JSON-LD document."""
-    try:
-        return _read(path, data, fmt)
-    except UnreadableInput:
-        raise
-    except (RecursionError, MemoryError):
-        raise UnreadableInput("the SPDX 3 document is nested too deeply or too large") from None
-    except Exception as exc:  # the contract: only UnreadableInput escapes a reader
-        raise UnreadableInput(f"unexpected error reading SPDX 3: {type(exc).__name__}") from None
+    return _read(path, data, fmt)
 
 
 def _read(path: str, data: bytes, fmt: SbomFormat) -> SbomDocument:

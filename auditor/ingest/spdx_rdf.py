@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.errors import UnreadableInput
+from auditor.ingest.interface import guarded
 from auditor.ingest.records import FactList
 from auditor.ingest.spdx2 import (
     DOCUMENT_REF,
@@ -393,16 +393,10 @@ class _RdfReader:
                 graph.add_root(child_ref)
 
 
+@guarded("SPDX RDF")
 def read(path: str, data: bytes, fmt: SbomFormat) -> SbomDocument:
     """Read an SPDX 2 RDF/XML document."""
-    try:
-        return _read(path, data, fmt)
-    except UnreadableInput:
-        raise
-    except (RecursionError, MemoryError):
-        raise UnreadableInput("the SPDX RDF document is nested too deeply or too large") from None
-    except Exception as exc:  # the contract: only UnreadableInput escapes a reader
-        raise UnreadableInput(f"unexpected error reading SPDX: {type(exc).__name__}") from None
+    return _read(path, data, fmt)
 
 
 def _read(path: str, data: bytes, fmt: SbomFormat) -> SbomDocument:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from auditor.errors import UnreadableInput
 from auditor.ingest import spdx2
+from auditor.ingest.interface import guarded
 from auditor.ingest.records import FactList, is_assertion
 from auditor.ingest.spdx2 import (
     DOCUMENT_REF,
@@ -339,16 +340,10 @@ class _TagValueReader:
         return graph
 
 
+@guarded("SPDX tag-value")
 def read(path: str, data: bytes, fmt: SbomFormat) -> SbomDocument:
     """Read an SPDX 2 tag-value document."""
-    try:
-        return _read(path, data, fmt)
-    except UnreadableInput:
-        raise
-    except (RecursionError, MemoryError):
-        raise UnreadableInput("the SPDX tag-value document is too large") from None
-    except Exception as exc:  # the contract: only UnreadableInput escapes a reader
-        raise UnreadableInput(f"unexpected error reading SPDX: {type(exc).__name__}") from None
+    return _read(path, data, fmt)
 
 
 def _read(path: str, data: bytes, fmt: SbomFormat) -> SbomDocument:
