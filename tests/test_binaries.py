@@ -229,3 +229,23 @@ def test_mach_o_signature_parser_survives_garbage() -> None:
 
     for blob in (b"", b"\xfa\xde\x0c\xc0", b"\xfa\xde\x0c\xc0" + b"\xff" * 40, os.urandom(300)):
         assert isinstance(parse(blob).problems, list)
+
+
+def test_kernel_module_signature_signer_is_read(result) -> None:  # type: ignore[no-untyped-def]
+    finding = _finding(result, "test-signed-claims-kaspersky.ko")
+    assert finding.detection_class is DetectionClass.PRODUCT
+    assert finding.confidence <= Confidence.MEDIUM
+    assert any(h.where.startswith("/module-signature/") for h in finding.hits)
+    assert not any(h.where.startswith("/embedded-certificates/") for h in finding.hits)
+    assert _finding(result, "test-signed-acme.ko") is None
+    document = next(d for d in result.documents if d.name == "test-signed-acme.ko")
+    facts = {(f.where, f.value) for f in document.components[0].facts}
+    assert ("/module-signature/signers/0/serial", "7e57000000000000c0") in facts
+    assert ("/sections/.modinfo/author", "TEST Module Author") in facts
+
+
+def test_pkcs7_signer_identifiers_survive_garbage() -> None:
+    from auditor.ingest.pkcs7 import signer_identifiers
+
+    for blob in (b"", b"\x30\x82\xff\xff", b"\x30\x03\x06\x01\x00", os.urandom(200)):
+        assert isinstance(signer_identifiers(blob), list)

@@ -301,6 +301,39 @@ def _elf(binary: Any, out: Extracted) -> None:
             out.add(field_kind, value, f"/sections/.modinfo/{key}")
 
 
+_MODULE_MAGIC = b"~Module signature appended~\n"
+
+
+def _module_signature(data: bytes, out: Extracted) -> tuple[int, int]:
+    """The signature a Linux kernel module carries after its ELF image; returns its range."""
+    from auditor.ingest.pkcs7 import signer_identifiers
+
+    if not data.endswith(_MODULE_MAGIC):
+        return 0, 0
+    info_end = len(data) - len(_MODULE_MAGIC)
+    if info_end < 12:
+        out.problems.append("module signature trailer is truncated")
+        return 0, 0
+    signature_length = int.from_bytes(data[info_end - 4 : info_end], "big")
+    start = info_end - 12 - signature_length
+    if start < 0 or data[info_end - 10] != 2:  # id_type 2: PKCS#7
+        out.problems.append("module signature is not a PKCS#7 signature or is truncated")
+        return 0, 0
+    der = data[start : info_end - 12]
+    where = "/module-signature"
+    for index, (issuer, serial) in enumerate(signer_identifiers(der)):
+        out.add(FieldKind.CERT_ISSUER, issuer, f"{where}/signers/{index}/issuer")
+        out.add(FieldKind.CERT_SERIAL, serial, f"{where}/signers/{index}/serial")
+    try:
+        from cryptography.hazmat.primitives.serialization import pkcs7 as pkcs7_module
+
+        if pkcs7_module.load_der_pkcs7_certificates(der):
+            certificate_facts_der(out, der, where, pkcs7=True)
+    except ValueError:
+        pass  # signed with -nocerts: the signer is known by issuer and serial only
+    return start, len(data)
+
+
 def _macho(binary: Any, out: Extracted) -> None:
     from auditor.ingest import macho_signature
 
@@ -348,6 +381,7 @@ def extract(name: str, data: bytes, anchor_offsets: list[int]) -> Extracted:
             _pe(parsed, out, len(data))
         elif fmt == "elf":
             _elf(parsed, out)
+            skip = _module_signature(data, out)
         elif fmt == "mach-o":
             _macho(parsed, out)
     except Exception as exc:  # noqa: BLE001 - report what was read so far
