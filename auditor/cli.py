@@ -29,7 +29,8 @@ app = typer.Typer(
     name="kaspersky-audit",
     help=(
         "Find Kaspersky software - including engines and SDKs white-labelled inside other "
-        "vendors' products - in SBOMs (CycloneDX, SPDX), and report it as SARIF, JSON or a "
+        "vendors' products - in SBOMs (CycloneDX, SPDX) and binaries (PE, ELF, Mach-O, JAR, "
+        "APK), and report it as SARIF, JSON or a "
         "table. " + EXIT_CODES_HELP
     ),
     add_completion=False,
@@ -86,8 +87,9 @@ def scan(
     paths: Annotated[
         list[Path],
         typer.Argument(
-            help="SBOM files and directories (walked recursively; every SBOM found "
-            "is audited). Formats are recognised by content, not by file name."
+            help="SBOM and binary files and directories (walked recursively; every "
+            "SBOM and binary found is audited). Formats are recognised by content, not by "
+            "file name."
         ),
     ],
     output_format: Annotated[
@@ -111,7 +113,7 @@ def scan(
         ),
     ] = 1 << 30,
 ) -> None:
-    """Audit SBOMs for Kaspersky software."""
+    """Audit SBOMs and binaries for Kaspersky software."""
     from auditor.api import AuditOptions, audit
 
     try:

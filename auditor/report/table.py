@@ -57,7 +57,7 @@ def render_table(result: AuditResult, fail_on: FailOn) -> str:
     out = [
         f"kaspersky-sbom-auditor {result.tool_version} | vendor_db {result.db_version} "
         f"({result.db_digest[:12]})",
-        f"Audited {len(result.documents)} SBOM(s) with {records} record(s); "
+        f"Audited {len(result.documents)} input(s) with {records} record(s); "
         f"{len(result.not_inspected)} input(s) not inspected.",
         "",
     ]
