@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import dataclasses
+import functools
 import re
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -232,6 +233,11 @@ def add_creator(facts: FactList, creator: object, where: str) -> None:
         facts.add_actor(FieldKind.AUTHOR, creator, where)
 
 
+@functools.lru_cache(maxsize=256)
+def _relationship_kind(rel_type: str) -> str:
+    return re.sub(r"[\s\-]+", "_", _CAMEL.sub(r"\1_\2", rel_type.strip())).upper()
+
+
 def relationship_edge(
     element: object, rel_type: object, related: object
 ) -> tuple[str, str, bool] | None:
@@ -242,7 +248,7 @@ def relationship_edge(
     if not (is_assertion(element) and is_assertion(related)):
         return None
     # DEPENDS_ON, depends-on and RDF's dependsOn all name the same type.
-    kind = re.sub(r"[\s\-]+", "_", _CAMEL.sub(r"\1_\2", rel_type.strip())).upper()
+    kind = _relationship_kind(rel_type)
     if kind in FORWARD_TYPES:
         return element, related, kind in _DESCRIBE_TYPES
     if kind in REVERSED_TYPES:
@@ -521,6 +527,8 @@ class _Reader:
         elif what == "file" and not _str(name):
             self.problems.repeated("file has no fileName", where)
         for field_key, value in record.items():
+            if type(value) is str and field_key not in _LIST_KEYS:
+                continue  # the common case: a well-formed scalar
             if field_key in _LIST_KEYS:
                 if not isinstance(value, list):
                     self.problems.add(
@@ -545,9 +553,10 @@ class _Reader:
         if what == "package":
             version_key = self.key(record, "versionInfo", where)
             version = self.string(record, version_key, where)
-            for standard, alias in _ALIASES.items():
-                if standard not in {"name", "versionInfo"} and alias in record:
-                    self.key(record, standard, where)  # reports the non-standard key
+            if not _ALIAS_NAMES.isdisjoint(record):
+                for standard, alias in _ALIASES.items():
+                    if standard not in {"name", "versionInfo"} and alias in record:
+                        self.key(record, standard, where)  # reports the non-standard key
         return Component(
             ref=ref,
             kind=_KINDS[what],
@@ -587,6 +596,7 @@ class _Reader:
                 yield component
 
 
+_ALIAS_NAMES = frozenset(_ALIASES.values())
 _KINDS = {
     "package": ComponentKind.PACKAGE,
     "file": ComponentKind.FILE,
