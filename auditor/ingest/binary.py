@@ -231,10 +231,11 @@ def _embedded_certificates(data: bytes, out: Extracted, skip: tuple[int, int]) -
             break
 
 
-def _pe(binary: Any, out: Extracted, size: int) -> None:
+def _pe(binary: Any, out: Extracted, size: int, data: bytes = b"") -> None:
     import lief
 
     _pe_structure(binary, size, out)
+    _dotnet(data, out)
     if binary.has_signatures:
         intact = binary.verify_signature() == lief.PE.Signature.VERIFICATION_FLAGS.OK
         if not intact:
@@ -268,6 +269,30 @@ def _pe(binary: Any, out: Extracted, size: int) -> None:
             out.add(FieldKind.FILENAME, imported.name, f"/imports/{imported.name}")
     if binary.has_debug and binary.codeview_pdb is not None:
         out.add(FieldKind.FILENAME, binary.codeview_pdb.filename, "/debug/codeview/pdb")
+
+
+def _dotnet(data: bytes, out: Extracted) -> None:
+    """Identity of a .NET assembly from its CLR metadata (nothing when there is none)."""
+    from auditor.ingest.dotnet import read_identity
+
+    identity = read_identity(data) if data else None
+    if identity is None:
+        return
+    out.problems.extend(identity.problems)
+    if identity.name:
+        out.add(FieldKind.NAME, identity.name, "/dotnet/assembly/name")
+    if identity.version:
+        out.add(FieldKind.TEXT, f"version={identity.version}", "/dotnet/assembly/version")
+    if identity.public_key_token:
+        out.add(
+            FieldKind.SWID,
+            f"publicKeyToken={identity.public_key_token}",
+            "/dotnet/assembly/publicKeyToken",
+        )
+    for namespace in identity.namespaces:
+        out.add(FieldKind.EVIDENCE, namespace, f"/dotnet/namespaces/{namespace}")
+    for reference in identity.references:
+        out.add(FieldKind.FILENAME, f"{reference}.dll", f"/dotnet/references/{reference}")
 
 
 def _elf(binary: Any, out: Extracted) -> None:
@@ -378,7 +403,7 @@ def extract(name: str, data: bytes, anchor_offsets: list[int]) -> Extracted:
     try:
         if fmt == "pe":
             skip = _certificate_table(parsed)
-            _pe(parsed, out, len(data))
+            _pe(parsed, out, len(data), data)
         elif fmt == "elf":
             _elf(parsed, out)
             skip = _module_signature(data, out)
