@@ -249,3 +249,23 @@ def test_pkcs7_signer_identifiers_survive_garbage() -> None:
 
     for blob in (b"", b"\x30\x82\xff\xff", b"\x30\x03\x06\x01\x00", os.urandom(200)):
         assert isinstance(signer_identifiers(blob), list)
+
+
+def test_elf_package_note_names_the_package(result) -> None:  # type: ignore[no-untyped-def]
+    finding = _finding(result, "test-package-note-kesl")
+    assert finding.detection_class is DetectionClass.PRODUCT
+    assert finding.confidence is Confidence.MEDIUM  # anyone can write a note
+    assert [h.where for h in finding.hits] == ["/notes/package/name"]
+    assert _finding(result, "test-package-note-clean") is None
+
+
+def test_exports_symbols_and_subsystem_are_read(result) -> None:  # type: ignore[no-untyped-def]
+    def facts(name):  # type: ignore[no-untyped-def]
+        document = next(d for d in result.documents if d.name == name)
+        return {(f.where, f.value) for f in document.components[0].facts}
+
+    dll = facts("test-whitelabel-scanner.dll")
+    assert ("/exports/test_acme_engine_name", "test_acme_engine_name") in dll
+    assert ("/optional-header/subsystem", "pe.subsystem=WINDOWS_GUI") in dll
+    elf = facts("libtest-kav-wrapper.so")
+    assert any(where.startswith("/dynamic/symbols/") for where, _ in elf)

@@ -19,6 +19,7 @@ from typing import Any
 from auditor.models import Fact, FieldKind
 
 MAX_STRINGS = 200
+MAX_SYMBOLS = 500
 _STRING_LIMIT = 300
 _PRINTABLE = re.compile(rb"[\x20-\x7e]{4,}")
 _VERSION_FIELDS = {
@@ -267,8 +268,15 @@ def _pe(binary: Any, out: Extracted, size: int, data: bytes = b"") -> None:
     if binary.has_imports:
         for imported in binary.imports:
             out.add(FieldKind.FILENAME, imported.name, f"/imports/{imported.name}")
+    if binary.has_exports:
+        export = binary.get_export()
+        out.add(FieldKind.FILENAME, export.name, "/exports/name")
+        for entry in list(export.entries)[:MAX_SYMBOLS]:
+            out.add(FieldKind.TEXT, entry.name, f"/exports/{entry.name}")
     if binary.has_debug and binary.codeview_pdb is not None:
         out.add(FieldKind.FILENAME, binary.codeview_pdb.filename, "/debug/codeview/pdb")
+    subsystem = str(binary.optional_header.subsystem).rsplit(".", 1)[-1]
+    out.add(FieldKind.PROPERTY, f"pe.subsystem={subsystem}", "/optional-header/subsystem")
 
 
 def _dotnet(data: bytes, out: Extracted) -> None:
@@ -314,6 +322,9 @@ def _elf(binary: Any, out: Extracted) -> None:
     if comment is not None:
         for index, part in enumerate(bytes(comment.content).split(b"\x00")):
             out.add(FieldKind.TEXT, part, f"/sections/.comment/{index}")
+    _package_note(binary, out)
+    for symbol in list(binary.exported_symbols)[:MAX_SYMBOLS]:
+        out.add(FieldKind.TEXT, symbol.name, f"/dynamic/symbols/{symbol.name}")
     modinfo = binary.get_section(".modinfo")
     if modinfo is not None:
         for part in bytes(modinfo.content).split(b"\x00"):
@@ -324,6 +335,27 @@ def _elf(binary: Any, out: Extracted) -> None:
                 "name": FieldKind.NAME,
             }.get(key, FieldKind.TEXT)
             out.add(field_kind, value, f"/sections/.modinfo/{key}")
+
+
+def _package_note(binary: Any, out: Extracted) -> None:
+    """The .note.package JSON note (systemd's package metadata for ELF files)."""
+    import json
+
+    for note in binary.notes:
+        if note.name.rstrip("\x00") != "FDO":
+            continue
+        try:
+            meta = json.loads(bytes(note.description).rstrip(b"\x00").decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            out.problems.append(".note.package is not valid JSON")
+            continue
+        if not isinstance(meta, dict):
+            continue
+        out.add(FieldKind.NAME, meta.get("name"), "/notes/package/name")
+        out.add(FieldKind.VERSION, meta.get("version"), "/notes/package/version")
+        out.add(FieldKind.CPE, meta.get("osCpe"), "/notes/package/osCpe")
+        out.add(FieldKind.TEXT, meta.get("type"), "/notes/package/type")
+        out.add(FieldKind.URL, meta.get("debugInfoUrl"), "/notes/package/debugInfoUrl")
 
 
 _MODULE_MAGIC = b"~Module signature appended~\n"
@@ -360,10 +392,29 @@ def _module_signature(data: bytes, out: Extracted) -> tuple[int, int]:
 
 
 def _macho(binary: Any, out: Extracted) -> None:
+    import plistlib
+
     from auditor.ingest import macho_signature
 
     for command in binary.libraries:
         out.add(FieldKind.FILENAME, command.name, f"/load-commands/dylib/{command.name}")
+    section = binary.get_section("__info_plist")
+    if section is not None:
+        try:
+            info = plistlib.loads(bytes(section.content))
+        except (plistlib.InvalidFileException, ValueError, OverflowError):
+            info = None
+            out.problems.append("embedded Info.plist cannot be read")
+        if isinstance(info, dict):
+            for key, kind in (
+                ("CFBundleIdentifier", FieldKind.NAME),
+                ("CFBundleName", FieldKind.NAME),
+                ("NSHumanReadableCopyright", FieldKind.COPYRIGHT),
+                ("CFBundleShortVersionString", FieldKind.VERSION),
+            ):
+                value = info.get(key)
+                if isinstance(value, str):
+                    out.add(kind, value, f"/info-plist/{key}")
     if not binary.has_code_signature:
         return
     signature = macho_signature.parse(bytes(binary.code_signature.content))
