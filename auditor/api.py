@@ -13,6 +13,8 @@ from pathlib import Path
 from auditor import __version__
 from auditor.errors import UnreadableInput, UsageError
 from auditor.ingest.binary import extract, magic_format
+from auditor.ingest.containers import Budget, Limits, Refused, expand
+from auditor.ingest.containers import kind as container_kind
 from auditor.ingest.dispatch import read_document
 from auditor.ingest.isolation import Isolated
 from auditor.ingest.java import extract_archive, is_java_archive
@@ -43,6 +45,8 @@ class AuditOptions:
 
     db_path: Path | None = None
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    #: Limits for opening archives and compressed files (depth, members, sizes, ratio).
+    container_limits: Limits = Limits()
     #: Seconds a binary parser may take on one file before it is reported as not inspected.
     binary_timeout: float = 60.0
     #: Report paths relative to this directory (default: the working directory).
@@ -165,6 +169,14 @@ def read_input(
     binaries: BinaryReader | None = None,
 ) -> tuple[SbomDocument, bytes] | Skipped:
     """Read one input file into a document (with its bytes), or say why it was not audited."""
+    data = read_bytes(item, options)
+    if isinstance(data, Skipped):
+        return data
+    return read_data(item.display, data, item.explicit, binaries)
+
+
+def read_bytes(item: InputFile, options: AuditOptions) -> bytes | Skipped:
+    """The file's bytes, or why they were not read."""
     try:
         size = item.path.stat().st_size
         if size > options.max_file_size:
@@ -173,24 +185,52 @@ def read_input(
                 f"file is {size} bytes, over the {options.max_file_size}"
                 "-byte limit (--max-file-size)",
             )
-        data = item.path.read_bytes()
+        return item.path.read_bytes()
     except OSError as exc:
         return Skipped(item.display, f"cannot read file: {exc.strerror or exc}")
+
+
+def read_data(
+    display: str, data: bytes, explicit: bool, binaries: BinaryReader | None = None
+) -> tuple[SbomDocument, bytes] | Skipped:
+    """Read bytes (a file, or a member of a container) into a document, or say why not."""
     sniffed = sniff(data)
     if sniffed.format is None and binaries is not None:
         kind = magic_format(data) or ("java-archive" if is_java_archive(data) else None)
         if kind is not None:
             try:
-                return binaries.read(item.display, data, kind), data
+                return binaries.read(display, data, kind), data
             except UnreadableInput as exc:
-                return Skipped(item.display, f"{kind}: {exc}")
+                return Skipped(display, f"{kind}: {exc}")
     if sniffed.format is None:
-        disposition = Disposition.NOT_INSPECTED if item.explicit else Disposition.NOT_AN_SBOM
-        return Skipped(item.display, f"not an SBOM: {sniffed.reason}", disposition)
+        disposition = Disposition.NOT_INSPECTED if explicit else Disposition.NOT_AN_SBOM
+        return Skipped(display, f"not an SBOM: {sniffed.reason}", disposition)
     try:
-        return read_document(item.display, data, sniffed.format), data
+        return read_document(display, data, sniffed.format), data
     except UnreadableInput as exc:
-        return Skipped(item.display, f"{sniffed.format.value}: {exc}")
+        return Skipped(display, f"{sniffed.format.value}: {exc}")
+
+
+def _leaves(
+    display: str, data: bytes, explicit: bool, depth: int, budget: Budget
+) -> Iterator[tuple[str, bytes, bool] | Skipped]:
+    """The input itself, or, for a container, the files inside it (recursively, in order)."""
+    container = container_kind(data) if not is_java_archive(data) else None
+    if container is None or sniff(data).format is not None:
+        yield display, data, explicit
+        return
+    if depth >= budget.limits.max_depth:
+        yield Skipped(
+            display,
+            f"{container} nested deeper than {budget.limits.max_depth} "
+            "levels (--max-depth): not opened",
+        )
+        return
+    for member in expand(display, data, budget):
+        if isinstance(member, Refused):
+            yield Skipped(member.display, member.reason)
+        else:
+            yield from _leaves(member.display, member.data, False, depth + 1, budget)
 
 
 def audit_document(intel: CompiledIntel, document: SbomDocument, data: bytes) -> list[Finding]:
@@ -233,16 +273,26 @@ def audit(paths: Sequence[str | Path], options: AuditOptions | None = None) -> A
     binaries = BinaryReader(intel, options.binary_timeout)
     try:
         for item in expand_inputs(paths, options.display_base):
-            with _no_gc():
-                outcome = read_input(item, options, binaries)
-            if isinstance(outcome, Skipped):
-                skipped.append(outcome)
+            raw = read_bytes(item, options)
+            if isinstance(raw, Skipped):
+                skipped.append(raw)
                 continue
-            document, data = outcome
-            document = replace(document, sha256=hashlib.sha256(data).hexdigest())
-            documents.append(document)
-            with _no_gc():
-                findings.extend(audit_document(intel, document, data))
+            budget = Budget(options.container_limits)
+            for leaf in _leaves(item.display, raw, item.explicit, 0, budget):
+                if isinstance(leaf, Skipped):
+                    skipped.append(leaf)
+                    continue
+                display, data, explicit = leaf
+                with _no_gc():
+                    outcome = read_data(display, data, explicit, binaries)
+                if isinstance(outcome, Skipped):
+                    skipped.append(outcome)
+                    continue
+                document, data = outcome
+                document = replace(document, sha256=hashlib.sha256(data).hexdigest())
+                documents.append(document)
+                with _no_gc():
+                    findings.extend(audit_document(intel, document, data))
     finally:
         binaries.close()
     return AuditResult(

@@ -1,0 +1,205 @@
+"""Containers: archives and compressed files are opened in memory, member by member, under
+limits, so SBOMs and binaries inside them are audited where they sit.
+
+Nothing is written to disk, so member names (``../``, absolute paths, links) are only labels:
+they cannot escape anywhere. Links, devices and other special members are listed as skipped.
+Every limit that is hit is reported; nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import lzma
+import tarfile
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO
+
+SEPARATOR = "!/"
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Safety limits for opening containers (each reported when hit)."""
+
+    max_depth: int = 8
+    max_members: int = 100_000
+    max_member_size: int = 512 << 20
+    max_total: int = 8 << 30
+    max_ratio: int = 200  # expanded / compressed, for members over 1 MiB
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A file found inside a container."""
+
+    display: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """A member or container part that was not opened, and why."""
+
+    display: str
+    reason: str
+
+
+class Budget:
+    """Bytes and members expanded so far across one input."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.members = 0
+        self.total = 0
+
+    def take(self, size: int) -> str:
+        """'' if ``size`` more bytes may be expanded, else the reason not to."""
+        if self.members >= self.limits.max_members:
+            return f"more than {self.limits.max_members} members (--max-members)"
+        if size > self.limits.max_member_size:
+            return f"member of {size} bytes exceeds the per-member limit"
+        if self.total + size > self.limits.max_total:
+            return "total expanded size limit reached"
+        self.members += 1
+        self.total += size
+        return ""
+
+
+def kind(data: bytes) -> str | None:
+    """Container type by magic bytes (Java/Android archives are read as binaries instead)."""
+    if data.startswith(b"\x1f\x8b"):
+        return "gzip"
+    if data.startswith(b"BZh") and len(data) > 4 and data[3:4].isdigit():
+        return "bzip2"
+    if data.startswith(b"\xfd7zXZ\x00"):
+        return "xz"
+    if len(data) > 262 and data[257:262] == b"ustar":
+        return "tar"
+    if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
+        return "zip"
+    if data.startswith(b"\x28\xb5\x2f\xfd"):
+        return "zstd"
+    return None
+
+
+def _read_limited(stream: IO[bytes], limit: int) -> bytes | None:
+    """Up to ``limit`` bytes; None if there is more (a bomb or a huge member)."""
+    data = stream.read(limit + 1)
+    return None if len(data) > limit else data
+
+
+def expand(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refused]:
+    """The members of the container ``data`` (one level), each with its location chain."""
+    container = kind(data)
+    limits = budget.limits
+    if container in ("gzip", "bzip2", "xz"):
+        opener = {"gzip": gzip.GzipFile, "bzip2": bz2.BZ2File, "xz": lzma.LZMAFile}[container]
+        limit = min(
+            limits.max_member_size,
+            limits.max_total - budget.total,
+            max(len(data) * limits.max_ratio, 1 << 20),
+        )
+        try:
+            with opener(fileobj=io.BytesIO(data)) as stream:
+                inner = _read_limited(stream, limit)
+        except (OSError, EOFError, lzma.LZMAError, ValueError) as exc:
+            yield Refused(display, f"{container} data cannot be decompressed: {exc}")
+            return
+        if inner is None:
+            yield Refused(
+                display,
+                f"{container} stream expands beyond {limit} bytes (compression-bomb or size limit)",
+            )
+            return
+        reason = budget.take(len(inner))
+        if reason:
+            yield Refused(display, reason)
+            return
+        name = display.rsplit("/", 1)[-1].rsplit(".", 1)[0] or "content"
+        yield Member(f"{display}{SEPARATOR}{name}", inner)
+    elif container == "tar":
+        yield from _tar(display, data, budget)
+    elif container == "zip":
+        yield from _zip(display, data, budget)
+    elif container == "zstd":
+        yield Refused(display, "zstd compression is not supported by this installation")
+
+
+def _tar(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refused]:
+    try:
+        archive = tarfile.open(fileobj=io.BytesIO(data), mode="r:")
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        yield Refused(display, f"tar archive cannot be read: {exc}")
+        return
+    with archive:
+        try:
+            for info in archive:
+                where = f"{display}{SEPARATOR}{info.name.lstrip('/')}"
+                if info.isdir():
+                    continue
+                if not info.isfile():
+                    what = "link" if info.issym() or info.islnk() else "special file"
+                    yield Refused(where, f"{what} not followed")
+                    continue
+                reason = budget.take(info.size)
+                if reason:
+                    yield Refused(where, reason)
+                    if budget.members >= budget.limits.max_members:
+                        return
+                    continue
+                stream = archive.extractfile(info)
+                if stream is None:
+                    continue
+                yield Member(where, stream.read(info.size))
+        except (tarfile.TarError, OSError, EOFError) as exc:
+            yield Refused(display, f"tar archive is truncated or corrupt: {exc}")
+
+
+def _zip(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refused]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        yield Refused(display, f"zip archive cannot be read: {exc}")
+        return
+    limits = budget.limits
+    for info in infos:
+        where = f"{display}{SEPARATOR}{info.filename.lstrip('/')}"
+        if info.is_dir():
+            continue
+        if info.flag_bits & 0x1:
+            yield Refused(where, "encrypted member")
+            continue
+        if (
+            info.file_size > 1 << 20
+            and info.file_size > max(info.compress_size, 1) * limits.max_ratio
+        ):
+            yield Refused(where, f"compression ratio over {limits.max_ratio} (possible zip bomb)")
+            continue
+        reason = budget.take(info.file_size)
+        if reason:
+            yield Refused(where, reason)
+            if budget.members >= limits.max_members:
+                return
+            continue
+        try:
+            with archive.open(info) as stream:
+                content = _read_limited(stream, info.file_size)
+        except (
+            zipfile.BadZipFile,
+            OSError,
+            ValueError,
+            EOFError,
+            NotImplementedError,
+            RuntimeError,
+        ) as exc:
+            yield Refused(where, f"member cannot be read: {exc}")
+            continue
+        if content is None:
+            yield Refused(where, "member expands beyond its declared size (possible zip bomb)")
+            continue
+        yield Member(where, content)

@@ -1,0 +1,101 @@
+"""Archives and compressed files are opened in memory under limits; what is inside is audited
+where it sits (location chains), and every limit that is hit is reported."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import tarfile
+import zipfile
+from pathlib import Path
+
+from auditor.api import AuditOptions, audit
+from auditor.ingest.containers import Limits
+from auditor.models import Disposition
+from tests.conftest import FIXTURES
+
+SBOM = (FIXTURES / "demo" / "securegate-appliance.cdx.json").read_bytes()
+ELF = (FIXTURES / "binaries" / "elf" / "libtest-kav-wrapper.so").read_bytes()
+
+
+def _tar_gz(members: dict[str, bytes], links: dict[str, str] | None = None) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+        for name, target in (links or {}).items():
+            info = tarfile.TarInfo(name)
+            info.type = tarfile.SYMTYPE
+            info.linkname = target
+            archive.addfile(info)
+    return buffer.getvalue()
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_sboms_and_binaries_inside_nested_archives_are_audited_where_they_sit(
+    tmp_path: Path,
+) -> None:
+    inner = _tar_gz({"opt/vendor/bom.cdx.json": SBOM, "opt/vendor/lib.so": ELF, "README": b"hi"})
+    (tmp_path / "appliance.zip").write_bytes(_zip({"firmware/rootfs.tar.gz": inner}))
+    result = audit([tmp_path / "appliance.zip"])
+    places = sorted({f.artifact.split("appliance.zip", 1)[1] for f in result.findings})
+    assert places == [
+        "!/firmware/rootfs.tar.gz!/rootfs.tar!/opt/vendor/bom.cdx.json",
+        "!/firmware/rootfs.tar.gz!/rootfs.tar!/opt/vendor/lib.so",
+    ]
+    assert result.complete  # the README inside is simply not an SBOM
+    assert any(
+        s.disposition is Disposition.NOT_AN_SBOM and s.path.endswith("!/README")
+        for s in result.skipped
+    )
+
+
+def test_a_compression_bomb_is_refused_and_reported(tmp_path: Path) -> None:
+    (tmp_path / "bomb.gz").write_bytes(gzip.compress(b"\0" * (64 << 20)))
+    result = audit([tmp_path / "bomb.gz"])
+    [skipped] = result.not_inspected
+    assert "bomb" in skipped.reason or "limit" in skipped.reason
+    assert not result.complete
+
+
+def test_zip_members_with_an_absurd_ratio_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "z.zip").write_bytes(_zip({"zeros.bin": b"\0" * (8 << 20), "bom.json": SBOM}))
+    result = audit([tmp_path / "z.zip"])
+    assert any("ratio" in s.reason for s in result.not_inspected)
+    assert result.findings  # the other member is still audited
+
+
+def test_links_and_traversal_names_are_labels_never_followed(tmp_path: Path) -> None:
+    data = _tar_gz({"../../etc/evil.cdx.json": SBOM}, links={"link": "/etc/passwd"})
+    (tmp_path / "t.tar.gz").write_bytes(data)
+    result = audit([tmp_path / "t.tar.gz"])
+    assert any(f.artifact.endswith("!/../../etc/evil.cdx.json") for f in result.findings)
+    assert any(
+        s.path.endswith("!/link") and "link not followed" in s.reason for s in result.not_inspected
+    )
+
+
+def test_nesting_deeper_than_the_limit_is_reported(tmp_path: Path) -> None:
+    data = SBOM
+    for _ in range(5):
+        data = gzip.compress(data)
+    (tmp_path / "deep.gz").write_bytes(data)
+    shallow = audit([tmp_path / "deep.gz"], AuditOptions(container_limits=Limits(max_depth=3)))
+    assert any("--max-depth" in s.reason for s in shallow.not_inspected)
+    assert audit([tmp_path / "deep.gz"]).findings
+
+
+def test_truncated_archives_are_reported_not_inspected(tmp_path: Path) -> None:
+    data = _tar_gz({"bom.cdx.json": SBOM})
+    (tmp_path / "cut.tar.gz").write_bytes(data[: len(data) // 2])
+    result = audit([tmp_path / "cut.tar.gz"])
+    assert result.not_inspected and not result.complete
