@@ -190,6 +190,7 @@ class SbomFormat(str, enum.Enum):
     ELF = "elf"
     MACHO = "mach-o"
     JAVA_ARCHIVE = "java-archive"  # JAR, WAR, EAR, AAR, APK
+    DPKG = "dpkg-control"  # Debian control file or dpkg status database
 
     def __str__(self) -> str:
         return self.value

@@ -69,6 +69,13 @@ class Budget:
         return ""
 
 
+def member_name(name: str) -> str:
+    """A member's name for display: leading '/' and './' dropped, nothing else changed."""
+    while name.startswith(("./", "/")):
+        name = name[2:] if name.startswith("./") else name[1:]
+    return name
+
+
 def kind(data: bytes) -> str | None:
     """Container type by magic bytes (Java/Android archives are read as binaries instead)."""
     if data.startswith(b"\x1f\x8b"):
@@ -83,6 +90,8 @@ def kind(data: bytes) -> str | None:
         return "zip"
     if data.startswith(b"\x28\xb5\x2f\xfd"):
         return "zstd"
+    if data.startswith(b"!<arch>\n"):
+        return "ar"  # Debian packages (.deb) and static libraries
     return None
 
 
@@ -125,8 +134,38 @@ def expand(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refus
         yield from _tar(display, data, budget)
     elif container == "zip":
         yield from _zip(display, data, budget)
+    elif container == "ar":
+        yield from _ar(display, data, budget)
     elif container == "zstd":
         yield Refused(display, "zstd compression is not supported by this installation")
+
+
+def _ar(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refused]:
+    """Unix ar archives: 60-byte headers, data padded to an even offset."""
+    offset = 8
+    while offset + 60 <= len(data):
+        header = data[offset : offset + 60]
+        if header[58:60] != b"`\n":
+            yield Refused(display, f"ar archive is corrupt at offset {offset}")
+            return
+        name = header[:16].decode("ascii", "replace").strip().rstrip("/")
+        try:
+            size = int(header[48:58].decode("ascii").strip())
+        except ValueError:
+            yield Refused(display, f"ar member size is not a number at offset {offset}")
+            return
+        start = offset + 60
+        if start + size > len(data):
+            yield Refused(f"{display}{SEPARATOR}{name}", "ar member is truncated")
+            return
+        offset = start + size + (size & 1)
+        if not name or name in ("", "/", "//"):  # symbol and long-name tables
+            continue
+        reason = budget.take(size)
+        if reason:
+            yield Refused(f"{display}{SEPARATOR}{name}", reason)
+            continue
+        yield Member(f"{display}{SEPARATOR}{name}", data[start : start + size])
 
 
 def _tar(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refused]:
@@ -138,7 +177,7 @@ def _tar(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refused
     with archive:
         try:
             for info in archive:
-                where = f"{display}{SEPARATOR}{info.name.lstrip('/')}"
+                where = f"{display}{SEPARATOR}{member_name(info.name)}"
                 if info.isdir():
                     continue
                 if not info.isfile():
@@ -168,7 +207,7 @@ def _zip(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refused
         return
     limits = budget.limits
     for info in infos:
-        where = f"{display}{SEPARATOR}{info.filename.lstrip('/')}"
+        where = f"{display}{SEPARATOR}{member_name(info.filename)}"
         if info.is_dir():
             continue
         if info.flag_bits & 0x1:

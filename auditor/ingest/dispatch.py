@@ -18,6 +18,7 @@ READERS: dict[SbomFormat, str] = {
     SbomFormat.SPDX_TAGVALUE: "auditor.ingest.spdx_tagvalue",
     SbomFormat.SPDX_RDF: "auditor.ingest.spdx_rdf",
     SbomFormat.SPDX3_JSONLD: "auditor.ingest.spdx3",
+    SbomFormat.DPKG: "auditor.ingest.dpkg",
 }
 
 

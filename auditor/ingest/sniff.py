@@ -61,6 +61,11 @@ def sniff(data: bytes) -> Sniffed:
         return found
     if first == b"<":
         return _sniff_xml(head)
+    if head.startswith(b"Package:"):
+        from auditor.ingest.dpkg import looks_like_control
+
+        if looks_like_control(head):
+            return Sniffed(SbomFormat.DPKG)
     if _YAML_SPDX.search(head):  # YAML keys are camelCase (spdxVersion), tag-value's are not
         return Sniffed(SbomFormat.SPDX_YAML)
     if _TAG_VALUE.search(head):
