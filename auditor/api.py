@@ -16,6 +16,7 @@ from auditor.ingest.binary import extract, magic_format
 from auditor.ingest.containers import Budget, Limits, Refused, expand
 from auditor.ingest.containers import kind as container_kind
 from auditor.ingest.dispatch import read_document
+from auditor.ingest.images import image_layers, layer_members
 from auditor.ingest.isolation import Isolated
 from auditor.ingest.java import extract_archive, is_java_archive
 from auditor.ingest.positions import Locator
@@ -213,7 +214,7 @@ def read_data(
 
 def _leaves(
     display: str, data: bytes, explicit: bool, depth: int, budget: Budget
-) -> Iterator[tuple[str, bytes, bool] | Skipped]:
+) -> Iterator[tuple[str, bytes, bool] | tuple[str, bytes, bool, str] | Skipped]:
     """The input itself, or, for a container, the files inside it (recursively, in order)."""
     container = container_kind(data) if not is_java_archive(data) else None
     if container is None or sniff(data).format is not None:
@@ -225,6 +226,15 @@ def _leaves(
             f"{container} nested deeper than {budget.limits.max_depth} "
             "levels (--max-depth): not opened",
         )
+        return
+    layers = image_layers(data)
+    if layers is not None:
+        for item, note in layer_members(display, layers, budget):
+            if isinstance(item, Refused):
+                yield Skipped(item.display, item.reason)
+                continue
+            for leaf in _leaves(item.display, item.data, False, depth + 2, budget):
+                yield leaf if isinstance(leaf, Skipped) or not note else (*leaf[:3], note)
         return
     for member in expand(display, data, budget):
         if isinstance(member, Refused):
@@ -282,7 +292,8 @@ def audit(paths: Sequence[str | Path], options: AuditOptions | None = None) -> A
                 if isinstance(leaf, Skipped):
                     skipped.append(leaf)
                     continue
-                display, data, explicit = leaf
+                display, data, explicit = leaf[0], leaf[1], leaf[2]
+                note = leaf[3] if len(leaf) > 3 else ""
                 with _no_gc():
                     outcome = read_data(display, data, explicit, binaries)
                 if isinstance(outcome, Skipped):
@@ -290,9 +301,14 @@ def audit(paths: Sequence[str | Path], options: AuditOptions | None = None) -> A
                     continue
                 document, data = outcome
                 document = replace(document, sha256=hashlib.sha256(data).hexdigest())
+                if note:
+                    document = replace(document, problems=(*document.problems, note))
                 documents.append(document)
                 with _no_gc():
-                    findings.extend(audit_document(intel, document, data))
+                    found = audit_document(intel, document, data)
+                if note:
+                    found = [replace(f, message=f"{f.message} Image: {note}.") for f in found]
+                findings.extend(found)
     finally:
         binaries.close()
     return AuditResult(
