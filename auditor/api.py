@@ -29,6 +29,8 @@ from auditor.models import (
     Component,
     ComponentKind,
     Disposition,
+    Fact,
+    FieldKind,
     Finding,
     SbomDocument,
     SbomFormat,
@@ -65,7 +67,13 @@ class InputFile:
     explicit: bool
 
 
-_BINARY_FORMATS = (SbomFormat.PE, SbomFormat.ELF, SbomFormat.MACHO, SbomFormat.JAVA_ARCHIVE)
+_BINARY_FORMATS = (
+    SbomFormat.PE,
+    SbomFormat.ELF,
+    SbomFormat.MACHO,
+    SbomFormat.JAVA_ARCHIVE,
+    SbomFormat.ARCHIVE,
+)
 
 #: The member that identifies a record in each JSON format (unique within a document).
 _IDENTITY_KEYS = {
@@ -212,14 +220,30 @@ def read_data(
         return Skipped(display, f"{sniffed.format.value}: {exc}")
 
 
+def _archive_record(display: str, data: bytes) -> SbomDocument:
+    """The container file itself, so a known archive digest (a wheel, a tarball) is matched."""
+    name = display.rsplit("/", 1)[-1]
+    facts = (
+        Fact(FieldKind.FILENAME, name, "/file/name"),
+        Fact(FieldKind.HASH, "sha256:" + hashlib.sha256(data).hexdigest(), "/file/sha256"),
+    )
+    component = Component(
+        ref=display, kind=ComponentKind.FILE, name=name, version="", pointer="", facts=facts
+    )
+    return SbomDocument(
+        path=display, format=SbomFormat.ARCHIVE, spec_version="", components=(component,), name=name
+    )
+
+
 def _leaves(
     display: str, data: bytes, explicit: bool, depth: int, budget: Budget
-) -> Iterator[tuple[str, bytes, bool] | tuple[str, bytes, bool, str] | Skipped]:
+) -> Iterator[tuple[str, bytes, bool] | tuple[str, bytes, bool, str] | Skipped | SbomDocument]:
     """The input itself, or, for a container, the files inside it (recursively, in order)."""
     container = container_kind(data) if not is_java_archive(data) else None
     if container is None or sniff(data).format is not None:
         yield display, data, explicit
         return
+    yield _archive_record(display, data)
     if depth >= budget.limits.max_depth:
         yield Skipped(
             display,
@@ -234,7 +258,10 @@ def _leaves(
                 yield Skipped(item.display, item.reason)
                 continue
             for leaf in _leaves(item.display, item.data, False, depth + 2, budget):
-                yield leaf if isinstance(leaf, Skipped) or not note else (*leaf[:3], note)
+                if isinstance(leaf, (Skipped, SbomDocument)) or not note:
+                    yield leaf
+                else:
+                    yield (*leaf[:3], note)
         return
     for member in expand(display, data, budget):
         if isinstance(member, Refused):
@@ -291,6 +318,10 @@ def audit(paths: Sequence[str | Path], options: AuditOptions | None = None) -> A
             for leaf in _leaves(item.display, raw, item.explicit, 0, budget):
                 if isinstance(leaf, Skipped):
                     skipped.append(leaf)
+                    continue
+                if isinstance(leaf, SbomDocument):  # an archive itself: matched on its digest
+                    documents.append(leaf)
+                    findings.extend(build_findings(intel, leaf, match_document(intel, leaf)))
                     continue
                 display, data, explicit = leaf[0], leaf[1], leaf[2]
                 note = leaf[3] if len(leaf) > 3 else ""

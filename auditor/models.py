@@ -191,6 +191,8 @@ class SbomFormat(str, enum.Enum):
     MACHO = "mach-o"
     JAVA_ARCHIVE = "java-archive"  # JAR, WAR, EAR, AAR, APK
     DPKG = "dpkg-control"  # Debian control file or dpkg status database
+    PYTHON_METADATA = "python-metadata"  # dist-info METADATA / egg-info PKG-INFO
+    ARCHIVE = "archive"  # a container file itself (its name and digest)
 
     def __str__(self) -> str:
         return self.value

@@ -19,6 +19,7 @@ READERS: dict[SbomFormat, str] = {
     SbomFormat.SPDX_RDF: "auditor.ingest.spdx_rdf",
     SbomFormat.SPDX3_JSONLD: "auditor.ingest.spdx3",
     SbomFormat.DPKG: "auditor.ingest.dpkg",
+    SbomFormat.PYTHON_METADATA: "auditor.ingest.pymeta",
 }
 
 

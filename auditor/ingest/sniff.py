@@ -61,6 +61,11 @@ def sniff(data: bytes) -> Sniffed:
         return found
     if first == b"<":
         return _sniff_xml(head)
+    if head.startswith(b"Metadata-Version:"):
+        from auditor.ingest.pymeta import looks_like_metadata
+
+        if looks_like_metadata(head):
+            return Sniffed(SbomFormat.PYTHON_METADATA)
     if head.startswith(b"Package:"):
         from auditor.ingest.dpkg import looks_like_control
 
