@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+import struct
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -20,6 +21,7 @@ from auditor.ingest.images import image_layers, layer_members
 from auditor.ingest.isolation import Isolated
 from auditor.ingest.java import extract_archive, is_java_archive
 from auditor.ingest.positions import Locator
+from auditor.ingest.rpm import is_rpm, read_rpm
 from auditor.ingest.sniff import sniff
 from auditor.intel.compile import CompiledIntel, compile_intel
 from auditor.intel.load import load_database
@@ -73,6 +75,7 @@ _BINARY_FORMATS = (
     SbomFormat.MACHO,
     SbomFormat.JAVA_ARCHIVE,
     SbomFormat.ARCHIVE,
+    SbomFormat.RPM,
 )
 
 #: The member that identifies a record in each JSON format (unique within a document).
@@ -220,12 +223,41 @@ def read_data(
         return Skipped(display, f"{sniffed.format.value}: {exc}")
 
 
-def _archive_record(display: str, data: bytes) -> SbomDocument:
-    """The container file itself, so a known archive digest (a wheel, a tarball) is matched."""
+def _rpm_leaves(
+    display: str, data: bytes, depth: int, budget: Budget
+) -> Iterator[tuple[str, bytes, bool] | tuple[str, bytes, bool, str] | Skipped | SbomDocument]:
+    """An RPM: its header as a package record, its payload as a container of files."""
+    yield _archive_record(display, data, [])
+    try:
+        component, payload, problems = read_rpm(display, data)
+    except (ValueError, IndexError, struct.error) as exc:
+        yield Skipped(display, f"rpm: header cannot be read: {exc}")
+        return
+    yield SbomDocument(
+        path=display,
+        format=SbomFormat.RPM,
+        spec_version="",
+        components=(component,),
+        problems=tuple(problems),
+        name=component.name,
+    )
+    yield from _leaves(f"{display}!/payload", payload, False, depth + 1, budget)
+
+
+MAX_MEMBER_NAMES = 10_000
+
+
+def _archive_record(display: str, data: bytes, members: list[str]) -> SbomDocument:
+    """The container file itself: its digest (a known wheel or tarball) and the paths of its
+    members (an install path or a driver name is evidence even in a file no reader opens)."""
     name = display.rsplit("/", 1)[-1]
     facts = (
         Fact(FieldKind.FILENAME, name, "/file/name"),
         Fact(FieldKind.HASH, "sha256:" + hashlib.sha256(data).hexdigest(), "/file/sha256"),
+        *(
+            Fact(FieldKind.FILENAME, "/" + member, f"/members/{member}")
+            for member in members[:MAX_MEMBER_NAMES]
+        ),
     )
     component = Component(
         ref=display, kind=ComponentKind.FILE, name=name, version="", pointer="", facts=facts
@@ -239,35 +271,54 @@ def _leaves(
     display: str, data: bytes, explicit: bool, depth: int, budget: Budget
 ) -> Iterator[tuple[str, bytes, bool] | tuple[str, bytes, bool, str] | Skipped | SbomDocument]:
     """The input itself, or, for a container, the files inside it (recursively, in order)."""
+    if is_rpm(data):
+        yield from _rpm_leaves(display, data, depth, budget)
+        return
     container = container_kind(data) if not is_java_archive(data) else None
     if container is None or sniff(data).format is not None:
         yield display, data, explicit
         return
-    yield _archive_record(display, data)
     if depth >= budget.limits.max_depth:
+        yield _archive_record(display, data, [])
         yield Skipped(
             display,
             f"{container} nested deeper than {budget.limits.max_depth} "
             "levels (--max-depth): not opened",
         )
         return
+    names: list[str] = []
     layers = image_layers(data)
     if layers is not None:
         for item, note in layer_members(display, layers, budget):
             if isinstance(item, Refused):
                 yield Skipped(item.display, item.reason)
                 continue
+            names.append(item.display.rsplit("!/", 1)[-1])
             for leaf in _leaves(item.display, item.data, False, depth + 2, budget):
                 if isinstance(leaf, (Skipped, SbomDocument)) or not note:
                     yield leaf
                 else:
                     yield (*leaf[:3], note)
-        return
-    for member in expand(display, data, budget):
-        if isinstance(member, Refused):
-            yield Skipped(member.display, member.reason)
-        else:
+    else:
+        for member in expand(display, data, budget):
+            if isinstance(member, Refused):
+                yield Skipped(member.display, member.reason)
+                continue
+            names.append(member.display.rsplit("!/", 1)[-1])
             yield from _leaves(member.display, member.data, False, depth + 1, budget)
+    yield _archive_record(display, data, names)
+
+
+def _guarded_leaves(
+    display: str, data: bytes, explicit: bool, budget: Budget
+) -> Iterator[tuple[str, bytes, bool] | tuple[str, bytes, bool, str] | Skipped | SbomDocument]:
+    """:func:`_leaves`, but a failure while opening a container ends that input only."""
+    try:
+        yield from _leaves(display, data, explicit, 0, budget)
+    except (RecursionError, MemoryError):
+        yield Skipped(display, "container nested too deeply or too large to open")
+    except Exception as exc:  # noqa: BLE001 - one bad input must not end the audit
+        yield Skipped(display, f"container could not be opened ({type(exc).__name__}: {exc})")
 
 
 def audit_document(intel: CompiledIntel, document: SbomDocument, data: bytes) -> list[Finding]:
@@ -315,7 +366,7 @@ def audit(paths: Sequence[str | Path], options: AuditOptions | None = None) -> A
                 skipped.append(raw)
                 continue
             budget = Budget(options.container_limits)
-            for leaf in _leaves(item.display, raw, item.explicit, 0, budget):
+            for leaf in _guarded_leaves(item.display, raw, item.explicit, budget):
                 if isinstance(leaf, Skipped):
                     skipped.append(leaf)
                     continue

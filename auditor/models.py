@@ -193,6 +193,7 @@ class SbomFormat(str, enum.Enum):
     DPKG = "dpkg-control"  # Debian control file or dpkg status database
     PYTHON_METADATA = "python-metadata"  # dist-info METADATA / egg-info PKG-INFO
     ARCHIVE = "archive"  # a container file itself (its name and digest)
+    RPM = "rpm"  # an RPM package's header
 
     def __str__(self) -> str:
         return self.value

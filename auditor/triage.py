@@ -142,7 +142,7 @@ def classify(
         confidence = confidence.raised()
     strong_hits = [hit for hit, _, _ in strong]
     proven = any(hit.kind == "file-hash" for hit in strong_hits)  # a known digest or thumbprint
-    if (component.kind is ComponentKind.BINARY and not proven) or all(
+    if (component.kind in (ComponentKind.BINARY, ComponentKind.FILE) and not proven) or all(
         hit.where.startswith(SPOOFABLE) or claims_certificate(hit, strong_hits)
         for hit in strong_hits
     ):

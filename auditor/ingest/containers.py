@@ -16,7 +16,7 @@ import tarfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, cast
 
 SEPARATOR = "!/"
 
@@ -92,6 +92,8 @@ def kind(data: bytes) -> str | None:
         return "zstd"
     if data.startswith(b"!<arch>\n"):
         return "ar"  # Debian packages (.deb) and static libraries
+    if data.startswith((b"070701", b"070702")):
+        return "cpio"  # newc cpio (RPM payloads, initramfs)
     return None
 
 
@@ -113,7 +115,14 @@ def expand(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refus
             max(len(data) * limits.max_ratio, 1 << 20),
         )
         try:
-            with opener(fileobj=io.BytesIO(data)) as stream:
+            stream_source = io.BytesIO(data)
+            stream = cast(
+                IO[bytes],
+                gzip.GzipFile(fileobj=stream_source)
+                if container == "gzip"
+                else opener(stream_source),  # BZ2File / LZMAFile take the file object first
+            )
+            with stream:
                 inner = _read_limited(stream, limit)
         except (OSError, EOFError, lzma.LZMAError, ValueError) as exc:
             yield Refused(display, f"{container} data cannot be decompressed: {exc}")
@@ -136,6 +145,16 @@ def expand(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refus
         yield from _zip(display, data, budget)
     elif container == "ar":
         yield from _ar(display, data, budget)
+    elif container == "cpio":
+        from auditor.ingest.rpm import cpio_members
+
+        for name, content in cpio_members(data):
+            where = f"{display}{SEPARATOR}{member_name(name)}"
+            reason = budget.take(len(content))
+            if reason:
+                yield Refused(where, reason)
+                continue
+            yield Member(where, content)
     elif container == "zstd":
         yield Refused(display, "zstd compression is not supported by this installation")
 

@@ -99,3 +99,35 @@ def test_truncated_archives_are_reported_not_inspected(tmp_path: Path) -> None:
     (tmp_path / "cut.tar.gz").write_bytes(data[: len(data) // 2])
     result = audit([tmp_path / "cut.tar.gz"])
     assert result.not_inspected and not result.complete
+
+
+def test_garbage_behind_every_container_magic_never_ends_the_audit(tmp_path: Path) -> None:
+    import os
+
+    magics = [
+        b"\x1f\x8b",
+        b"BZh9",
+        b"\xfd7zXZ\x00",
+        b"PK\x03\x04",
+        b"!<arch>\n",
+        b"070701",
+        b"\xed\xab\xee\xdb",
+        b"\x28\xb5\x2f\xfd",
+    ]
+    for index in range(80):
+        (tmp_path / f"f{index}").write_bytes(magics[index % len(magics)] + os.urandom(index * 7))
+    result = audit([tmp_path])
+    assert len(result.documents) + len(result.skipped) >= 80
+
+
+def test_bzip2_and_xz_streams_are_opened(tmp_path: Path) -> None:
+    import bz2
+    import lzma
+
+    (tmp_path / "a.json.bz2").write_bytes(bz2.compress(SBOM))
+    (tmp_path / "b.json.xz").write_bytes(lzma.compress(SBOM))
+    result = audit([tmp_path])
+    assert {f.artifact.rsplit("!/", 1)[0].rsplit("/", 1)[-1] for f in result.findings} == {
+        "a.json.bz2",
+        "b.json.xz",
+    }
