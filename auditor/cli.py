@@ -140,6 +140,38 @@ def scan(
     raise typer.Exit(int(exit_code(result, fail_on)))
 
 
+@app.command(epilog=EXIT_CODES_HELP)
+def sbom(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Files and directories to inventory (SBOMs, binaries, archives, images, packages)."
+        ),
+    ],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the SBOM here (default: stdout).")
+    ] = None,
+    db: Annotated[Path | None, typer.Option("--db", help="Use this vendor_db directory.")] = None,
+) -> None:
+    """Write a CycloneDX 1.6 SBOM of everything found, with the findings attached."""
+    from auditor.api import AuditOptions, audit
+    from auditor.report.cyclonedx_sbom import render_cyclonedx
+
+    try:
+        result = audit(paths, AuditOptions(db_path=db))
+    except AuditorError as exc:
+        _fail(str(exc))
+    text = render_cyclonedx(result)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            _fail(f"cannot write {output}: {exc.strerror or exc}")
+    raise typer.Exit(0 if result.complete else int(ExitCode.INCOMPLETE))
+
+
 @app.command()
 def demo(
     output_format: Annotated[
