@@ -112,13 +112,49 @@ def scan(
             "are not inspected (and make the audit incomplete).",
         ),
     ] = 1 << 30,
+    max_depth: Annotated[
+        int,
+        typer.Option(
+            "--max-depth",
+            min=0,
+            help="How deep archives inside archives are "
+            "opened; deeper ones are reported, not inspected.",
+        ),
+    ] = 8,
+    max_members: Annotated[
+        int, typer.Option("--max-members", min=1, help="Members opened per input, at most.")
+    ] = 100_000,
+    max_expanded: Annotated[
+        int,
+        typer.Option(
+            "--max-expanded",
+            min=1,
+            help="Bytes expanded from one input's "
+            "archives, at most (zip-bomb guard, with --max-ratio).",
+        ),
+    ] = 8 << 30,
+    max_ratio: Annotated[
+        int,
+        typer.Option(
+            "--max-ratio", min=2, help="Largest accepted compression ratio for members over 1 MiB."
+        ),
+    ] = 200,
 ) -> None:
-    """Audit SBOMs and binaries for Kaspersky software."""
+    """Audit SBOMs, binaries, packages, archives and images for Kaspersky software."""
     from auditor.api import AuditOptions, audit
+    from auditor.ingest.containers import Limits
 
     try:
         options = AuditOptions(
-            db_path=db, max_file_size=max_file_size, db_overlays=tuple(db_overlay or ())
+            db_path=db,
+            max_file_size=max_file_size,
+            db_overlays=tuple(db_overlay or ()),
+            container_limits=Limits(
+                max_depth=max_depth,
+                max_members=max_members,
+                max_total=max_expanded,
+                max_ratio=max_ratio,
+            ),
         )
         result = audit(paths, options)
     except AuditorError as exc:

@@ -131,3 +131,17 @@ def test_bzip2_and_xz_streams_are_opened(tmp_path: Path) -> None:
         "a.json.bz2",
         "b.json.xz",
     }
+
+
+def test_container_limits_are_configurable_on_the_command_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from auditor.cli import app
+
+    data = SBOM
+    for _ in range(3):
+        data = gzip.compress(data)
+    (tmp_path / "deep.gz").write_bytes(data)
+    result = CliRunner().invoke(app, ["scan", str(tmp_path / "deep.gz"), "--max-depth", "1"])
+    assert result.exit_code == 3 and "--max-depth" in result.output
+    assert CliRunner().invoke(app, ["scan", str(tmp_path / "deep.gz")]).exit_code == 1
