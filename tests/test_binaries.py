@@ -269,3 +269,24 @@ def test_exports_symbols_and_subsystem_are_read(result) -> None:  # type: ignore
     assert ("/optional-header/subsystem", "pe.subsystem=WINDOWS_GUI") in dll
     elf = facts("libtest-kav-wrapper.so")
     assert any(where.startswith("/dynamic/symbols/") for where, _ in elf)
+
+
+def test_maven_coordinates_inside_a_jar_are_package_urls(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import zipfile
+
+    def jar(name: str, group: str) -> None:
+        with zipfile.ZipFile(tmp_path / name, "w") as archive:
+            archive.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n")
+            archive.writestr(
+                f"META-INF/maven/{group}/lib/pom.properties",
+                f"groupId={group}\nartifactId=lib\nversion=1.0\n",
+            )
+            archive.writestr("com/example/A.class", b"\xca\xfe\xba\xbe")
+
+    jar("test-kaspresso-like.jar", "com.kaspersky.android-components")
+    jar("test-example.jar", "com.example.tools")
+    result = audit([tmp_path])
+    [finding] = result.findings
+    assert finding.component.name == "test-kaspresso-like.jar"
+    assert "KL-PKG-003" in {h.indicator_id for h in finding.hits}
+    assert finding.detection_class is DetectionClass.AUTHORED

@@ -70,6 +70,21 @@ def _manifest(text: str, out: Extracted) -> None:
             out.add(kind, value, f"/manifest/{name}")
 
 
+def _pom_properties(data: bytes, entry: str, out: Extracted) -> None:
+    """Maven coordinates of a JAR (META-INF/maven/<group>/<artifact>/pom.properties)."""
+    values: dict[str, str] = {}
+    for line in data.decode("utf-8", "replace").splitlines():
+        key, sep, value = line.partition("=")
+        if sep and not key.lstrip().startswith("#"):
+            values[key.strip()] = value.strip()
+    group, artifact = values.get("groupId", ""), values.get("artifactId", "")
+    if group and artifact:
+        version = values.get("version", "")
+        purl = f"pkg:maven/{group}/{artifact}" + (f"@{version}" if version else "")
+        out.add(FieldKind.PURL, purl, f"/{entry}")
+        out.add(FieldKind.GROUP, group, f"/{entry}")
+
+
 def _android(
     data: bytes, archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], out: Extracted
 ) -> None:
@@ -113,6 +128,8 @@ def extract_archive(name: str, data: bytes, anchor_offsets: list[int]) -> Extrac
                 certificate_facts_der(
                     out, _read_capped(archive, info, 1 << 20), f"/{entry}", pkcs7=True
                 )
+            elif upper.startswith("META-INF/MAVEN/") and entry.endswith("/pom.properties"):
+                _pom_properties(_read_capped(archive, info, 1 << 16), entry, out)
             elif entry.endswith(".class") and "/" in entry:
                 packages.add(entry.rsplit("/", 1)[0].replace("/", "."))
             elif entry.endswith(".dex"):
