@@ -166,19 +166,12 @@ def claims_certificate(hit: IndicatorHit, hits: Iterable[IndicatorHit]) -> bool:
 def _claimed_certificates(
     strong: list[tuple[IndicatorHit, DetectionClass, Confidence]],
 ) -> list[tuple[IndicatorHit, DetectionClass, Confidence]]:
-    """A certificate subject naming Kaspersky is only a claim unless the same certificate's
-    thumbprint is one of Kaspersky's known certificates: lower such hits one step."""
-    known = {
-        hit.where.rsplit("/", 1)[0]
-        for hit, _, _ in strong
-        if hit.kind == "file-hash" and hit.field is FieldKind.HASH
-    }
-    judged = []
-    for hit, cls, conf in strong:
-        if hit.field is FieldKind.CERT_SUBJECT and hit.where.rsplit("/", 1)[0] not in known:
-            conf = conf.lowered()
-        judged.append((hit, cls, conf))
-    return judged
+    """Lower one step every certificate hit that is only a claim (see claims_certificate)."""
+    hits = [hit for hit, _, _ in strong]
+    return [
+        (hit, cls, conf.lowered() if claims_certificate(hit, hits) else conf)
+        for hit, cls, conf in strong
+    ]
 
 
 _TIER_ORDER = {Tier.ATTRIBUTION: 0, Tier.IDENTITY: 1, Tier.LINK: 2, Tier.TEXT: 3}
