@@ -14,15 +14,17 @@ from pathlib import Path
 from auditor import __version__
 from auditor.errors import UnreadableInput, UsageError
 from auditor.ingest.binary import extract, magic_format
-from auditor.ingest.containers import Budget, Limits, Refused, expand
+from auditor.ingest.containers import Budget, Entry, Limits, Member, Refused, expand
 from auditor.ingest.containers import kind as container_kind
 from auditor.ingest.dispatch import read_document
-from auditor.ingest.images import image_layers, layer_members
+from auditor.ingest.filesystems import carve
+from auditor.ingest.images import image_layers, is_oci_layout, layer_members, pack_layout
+from auditor.ingest.inventory import inventory_format
 from auditor.ingest.isolation import Isolated
 from auditor.ingest.java import extract_archive, is_java_archive
 from auditor.ingest.positions import Locator
 from auditor.ingest.rpm import is_rpm, read_rpm
-from auditor.ingest.sniff import sniff
+from auditor.ingest.sniff import Sniffed, sniff
 from auditor.intel.compile import CompiledIntel, compile_intel
 from auditor.intel.load import load_database
 from auditor.match.engine import match_document
@@ -41,7 +43,9 @@ from auditor.models import (
 from auditor.triage import build_findings
 
 DEFAULT_MAX_FILE_SIZE = 1 << 30  # 1 GiB
-_SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", ".tox"}
+#: Version-control metadata and byte-code caches: never shipped, never inventory. Installed
+#: packages (node_modules, virtual environments) are walked: they are what ships.
+_SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +80,7 @@ _BINARY_FORMATS = (
     SbomFormat.JAVA_ARCHIVE,
     SbomFormat.ARCHIVE,
     SbomFormat.RPM,
+    SbomFormat.RPM_DATABASE,
 )
 
 #: The member that identifies a record in each JSON format (unique within a document).
@@ -149,7 +154,9 @@ def expand_inputs(paths: Sequence[str | Path], base: Path | None = None) -> list
     inputs: list[InputFile] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
+        if path.is_dir() and is_oci_layout(path):
+            inputs.append(InputFile(path, display_path(path, base), explicit=True))
+        elif path.is_dir():
             inputs.extend(_walk(path, base))
         elif path.is_file():
             inputs.append(InputFile(path, display_path(path, base), explicit=True))
@@ -168,6 +175,10 @@ def expand_inputs(paths: Sequence[str | Path], base: Path | None = None) -> list
 
 def _walk(root: Path, base: Path | None) -> Iterator[InputFile]:
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        if is_oci_layout(Path(dirpath)):  # an image: audited layer by layer, as one input
+            dirnames[:] = []
+            yield InputFile(Path(dirpath), display_path(Path(dirpath), base), explicit=True)
+            continue
         dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
         for name in sorted(filenames):
             path = Path(dirpath) / name
@@ -190,6 +201,8 @@ def read_input(
 def read_bytes(item: InputFile, options: AuditOptions) -> bytes | Skipped:
     """The file's bytes, or why they were not read."""
     try:
+        if item.path.is_dir():
+            return pack_layout(item.path, options.max_file_size)
         size = item.path.stat().st_size
         if size > options.max_file_size:
             return Skipped(
@@ -207,6 +220,10 @@ def read_data(
 ) -> tuple[SbomDocument, bytes] | Skipped:
     """Read bytes (a file, or a member of a container) into a document, or say why not."""
     sniffed = sniff(data)
+    if sniffed.format is None:
+        inventory = inventory_format(display)
+        if inventory is not None:
+            sniffed = Sniffed(inventory)
     if sniffed.format is None and binaries is not None:
         kind = magic_format(data) or ("java-archive" if is_java_archive(data) else None)
         if kind is not None:
@@ -275,9 +292,15 @@ def _leaves(
         yield from _rpm_leaves(display, data, depth, budget)
         return
     container = container_kind(data) if not is_java_archive(data) else None
-    if container is None or sniff(data).format is not None:
+    is_document = sniff(data).format is not None
+    carved: list[Member | Refused] = []
+    if container is None and not is_document and magic_format(data) is None:
+        carved = list(carve(display, data, budget))  # file systems behind a firmware header
+    if (container is None and not carved) or is_document:
         yield display, data, explicit
         return
+    if container is None:
+        container = "firmware image"
     if depth >= budget.limits.max_depth:
         yield _archive_record(display, data, [])
         yield Skipped(
@@ -290,8 +313,8 @@ def _leaves(
     layers = image_layers(data)
     if layers is not None:
         for item, note in layer_members(display, layers, budget):
-            if isinstance(item, Refused):
-                yield Skipped(item.display, item.reason)
+            if not isinstance(item, Member):
+                yield from _not_opened(item, names)
                 continue
             names.append(item.display.rsplit("!/", 1)[-1])
             for leaf in _leaves(item.display, item.data, False, depth + 2, budget):
@@ -300,13 +323,25 @@ def _leaves(
                 else:
                     yield (*leaf[:3], note)
     else:
-        for member in expand(display, data, budget):
-            if isinstance(member, Refused):
-                yield Skipped(member.display, member.reason)
+        members = carved or expand(display, data, budget)
+        for member in members:
+            if not isinstance(member, Member):
+                yield from _not_opened(member, names)
                 continue
             names.append(member.display.rsplit("!/", 1)[-1])
             yield from _leaves(member.display, member.data, False, depth + 1, budget)
     yield _archive_record(display, data, names)
+
+
+def _not_opened(item: Refused | Entry, names: list[str]) -> Iterator[Skipped]:
+    """A refused member is reported as not inspected; a link or device node has no content, so
+    only its name and target join the container's inventory."""
+    if isinstance(item, Refused):
+        yield Skipped(item.display, item.reason)
+        return
+    names.append(item.display.rsplit("!/", 1)[-1])
+    if item.target:
+        names.append(item.target.lstrip("/"))
 
 
 def _guarded_leaves(

@@ -139,8 +139,17 @@ def scan(
             "--max-ratio", min=2, help="Largest accepted compression ratio for members over 1 MiB."
         ),
     ] = 200,
+    max_seconds: Annotated[
+        float,
+        typer.Option(
+            "--max-seconds",
+            min=1,
+            help="Time spent opening one input's archives, images and file systems, at most; "
+            "members left unopened are reported.",
+        ),
+    ] = 600.0,
 ) -> None:
-    """Audit SBOMs, binaries, packages, archives and images for Kaspersky software."""
+    """Audit SBOMs, binaries, packages, archives, images and firmware for Kaspersky software."""
     from auditor.api import AuditOptions, audit
     from auditor.ingest.containers import Limits
 
@@ -154,6 +163,7 @@ def scan(
                 max_members=max_members,
                 max_total=max_expanded,
                 max_ratio=max_ratio,
+                max_seconds=max_seconds,
             ),
         )
         result = audit(paths, options)

@@ -194,6 +194,11 @@ class SbomFormat(str, enum.Enum):
     PYTHON_METADATA = "python-metadata"  # dist-info METADATA / egg-info PKG-INFO
     ARCHIVE = "archive"  # a container file itself (its name and digest)
     RPM = "rpm"  # an RPM package's header
+    APK_INSTALLED = "apk-installed"  # Alpine lib/apk/db/installed
+    NPM_PACKAGE = "npm-package"  # node_modules/<name>/package.json
+    DOTNET_DEPS = "dotnet-deps"  # <app>.deps.json
+    PACKAGE_FILE_LIST = "package-file-list"  # dpkg/opkg info/<package>.list
+    RPM_DATABASE = "rpm-database"  # var/lib/rpm/rpmdb.sqlite (Packages: recognised, not read)
 
     def __str__(self) -> str:
         return self.value

@@ -436,6 +436,7 @@ def extract(name: str, data: bytes, anchor_offsets: list[int]) -> Extracted:
     out.add(FieldKind.FILENAME, name, "/file/name")
     out.add(FieldKind.HASH, "sha256:" + hashlib.sha256(data).hexdigest(), "/file/sha256")
     _strings_near(data, anchor_offsets, out)
+    _go_modules(data, out)
     try:
         lief.logging.disable()
     except Exception:  # noqa: BLE001, S110 - logging control is best effort
@@ -465,6 +466,23 @@ def extract(name: str, data: bytes, anchor_offsets: list[int]) -> Extracted:
     if anchor_offsets:  # a certificate naming a vendor carries an anchor (its subject)
         _embedded_certificates(data, out, skip)
     return out
+
+
+def _go_modules(data: bytes, out: Extracted) -> None:
+    """The modules a Go binary was built from, as package URLs (and their source URLs)."""
+    from auditor.ingest.gobuildinfo import GoBuildInfo, module_url, read_buildinfo
+
+    info = read_buildinfo(data)
+    if isinstance(info, str):
+        out.problems.append(info)
+    if not isinstance(info, GoBuildInfo):
+        return
+    where = f"/offset/{info.offset}"
+    out.add(FieldKind.TEXT, f"Go {info.go_version} main package {info.main_path}", where)
+    for module in info.modules:
+        version = f"@{module.version}" if module.version and module.version != "(devel)" else ""
+        out.add(FieldKind.PURL, f"pkg:golang/{module.path}{version}", where, module.role)
+        out.add(FieldKind.URL, module_url(module.path), where, module.role)
 
 
 def _certificate_table(binary: Any) -> tuple[int, int]:

@@ -12,9 +12,11 @@ import bz2
 import gzip
 import io
 import lzma
+import posixpath
 import tarfile
+import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, cast
 
@@ -30,6 +32,7 @@ class Limits:
     max_member_size: int = 512 << 20
     max_total: int = 8 << 30
     max_ratio: int = 200  # expanded / compressed, for members over 1 MiB
+    max_seconds: float = 600.0  # time spent opening one input's containers
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +41,15 @@ class Member:
 
     display: str
     data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A member without content (a link, device node or FIFO): recorded by name (and link
+    target) in the inventory, never followed."""
+
+    display: str
+    target: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,11 +67,22 @@ class Budget:
         self.limits = limits
         self.members = 0
         self.total = 0
+        self.deadline = time.monotonic() + limits.max_seconds
+
+    @property
+    def exhausted(self) -> bool:
+        """True once no further member may be opened at all (count or time limit)."""
+        return self.members >= self.limits.max_members or time.monotonic() > self.deadline
 
     def take(self, size: int) -> str:
         """'' if ``size`` more bytes may be expanded, else the reason not to."""
         if self.members >= self.limits.max_members:
             return f"more than {self.limits.max_members} members (--max-members)"
+        if time.monotonic() > self.deadline:
+            return (
+                f"time limit of {self.limits.max_seconds:g} s for this input reached "
+                "(--max-seconds)"
+            )
         if size > self.limits.max_member_size:
             return f"member of {size} bytes exceeds the per-member limit"
         if self.total + size > self.limits.max_total:
@@ -76,8 +99,18 @@ def member_name(name: str) -> str:
     return name
 
 
+def link_target(path: str, target: str) -> str:
+    """Where a link at ``path`` points, as an absolute path inside its container (a label for
+    the inventory; never resolved on disk)."""
+    if target.startswith("/"):
+        return posixpath.normpath(target)
+    return posixpath.normpath(posixpath.join(posixpath.dirname("/" + path.lstrip("/")), target))
+
+
 def kind(data: bytes) -> str | None:
     """Container type by magic bytes (Java/Android archives are read as binaries instead)."""
+    from auditor.ingest.filesystems import filesystem_kind
+
     if data.startswith(b"\x1f\x8b"):
         return "gzip"
     if data.startswith(b"BZh") and len(data) > 4 and data[3:4].isdigit():
@@ -94,7 +127,9 @@ def kind(data: bytes) -> str | None:
         return "ar"  # Debian packages (.deb) and static libraries
     if data.startswith((b"070701", b"070702")):
         return "cpio"  # newc cpio (RPM payloads, initramfs)
-    return None
+    if data.startswith(b"\x04\x22\x4d\x18"):
+        return "lz4"
+    return filesystem_kind(data)
 
 
 def _read_limited(stream: IO[bytes], limit: int) -> bytes | None:
@@ -103,28 +138,20 @@ def _read_limited(stream: IO[bytes], limit: int) -> bytes | None:
     return None if len(data) > limit else data
 
 
-def expand(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refused]:
+def expand(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refused | Entry]:
     """The members of the container ``data`` (one level), each with its location chain."""
     container = kind(data)
     limits = budget.limits
-    if container in ("gzip", "bzip2", "xz"):
-        opener = {"gzip": gzip.GzipFile, "bzip2": bz2.BZ2File, "xz": lzma.LZMAFile}[container]
+    if container in _STREAMS:
         limit = min(
             limits.max_member_size,
             limits.max_total - budget.total,
             max(len(data) * limits.max_ratio, 1 << 20),
         )
         try:
-            stream_source = io.BytesIO(data)
-            stream = cast(
-                IO[bytes],
-                gzip.GzipFile(fileobj=stream_source)
-                if container == "gzip"
-                else opener(stream_source),  # BZ2File / LZMAFile take the file object first
-            )
-            with stream:
+            with _STREAMS[container](io.BytesIO(data)) as stream:
                 inner = _read_limited(stream, limit)
-        except (OSError, EOFError, lzma.LZMAError, ValueError) as exc:
+        except (OSError, EOFError, lzma.LZMAError, ValueError, RuntimeError) as exc:
             yield Refused(display, f"{container} data cannot be decompressed: {exc}")
             return
         if inner is None:
@@ -155,8 +182,34 @@ def expand(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refus
                 yield Refused(where, reason)
                 continue
             yield Member(where, content)
-    elif container == "zstd":
-        yield Refused(display, "zstd compression is not supported by this installation")
+    elif container is not None:
+        from auditor.ingest.filesystems import expand_filesystem
+
+        yield from expand_filesystem(display, data, container, budget)
+
+
+def _zstd(source: IO[bytes]) -> IO[bytes]:
+    import zstandard
+
+    return cast(
+        IO[bytes], zstandard.ZstdDecompressor().stream_reader(source, read_across_frames=True)
+    )
+
+
+def _lz4(source: IO[bytes]) -> IO[bytes]:
+    import lz4.frame
+
+    return cast(IO[bytes], lz4.frame.LZ4FrameFile(source, mode="rb"))
+
+
+#: Single-file compressed streams: each opens a file object for reading.
+_STREAMS: dict[str, Callable[[IO[bytes]], IO[bytes]]] = {
+    "gzip": lambda source: cast(IO[bytes], gzip.GzipFile(fileobj=source)),
+    "bzip2": lambda source: cast(IO[bytes], bz2.BZ2File(source)),
+    "xz": lambda source: cast(IO[bytes], lzma.LZMAFile(source)),
+    "zstd": _zstd,
+    "lz4": _lz4,
+}
 
 
 def _ar(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refused]:
@@ -187,7 +240,7 @@ def _ar(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refused]
         yield Member(f"{display}{SEPARATOR}{name}", data[start : start + size])
 
 
-def _tar(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refused]:
+def _tar(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refused | Entry]:
     try:
         archive = tarfile.open(fileobj=io.BytesIO(data), mode="r:")
     except (tarfile.TarError, OSError, EOFError) as exc:
@@ -200,13 +253,14 @@ def _tar(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refused
                 if info.isdir():
                     continue
                 if not info.isfile():
-                    what = "link" if info.issym() or info.islnk() else "special file"
-                    yield Refused(where, f"{what} not followed")
+                    linked = info.issym() or info.islnk()
+                    target = link_target(member_name(info.name), info.linkname) if linked else ""
+                    yield Entry(where, target)
                     continue
                 reason = budget.take(info.size)
                 if reason:
                     yield Refused(where, reason)
-                    if budget.members >= budget.limits.max_members:
+                    if budget.exhausted:
                         return
                     continue
                 stream = archive.extractfile(info)
@@ -241,7 +295,7 @@ def _zip(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refused
         reason = budget.take(info.file_size)
         if reason:
             yield Refused(where, reason)
-            if budget.members >= limits.max_members:
+            if budget.exhausted:
                 return
             continue
         try:

@@ -20,6 +20,11 @@ READERS: dict[SbomFormat, str] = {
     SbomFormat.SPDX3_JSONLD: "auditor.ingest.spdx3",
     SbomFormat.DPKG: "auditor.ingest.dpkg",
     SbomFormat.PYTHON_METADATA: "auditor.ingest.pymeta",
+    SbomFormat.APK_INSTALLED: "auditor.ingest.inventory",
+    SbomFormat.NPM_PACKAGE: "auditor.ingest.inventory",
+    SbomFormat.DOTNET_DEPS: "auditor.ingest.inventory",
+    SbomFormat.PACKAGE_FILE_LIST: "auditor.ingest.inventory",
+    SbomFormat.RPM_DATABASE: "auditor.ingest.inventory",
 }
 
 

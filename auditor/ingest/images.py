@@ -11,10 +11,42 @@ import json
 import posixpath
 import tarfile
 from dataclasses import dataclass
+from pathlib import Path
 
-from auditor.ingest.containers import Budget, Member, Refused, expand, kind, member_name
+from auditor.ingest.containers import (
+    Budget,
+    Entry,
+    Member,
+    Refused,
+    expand,
+    kind,
+    member_name,
+)
 
 SEPARATOR = "!/"
+
+
+def is_oci_layout(path: Path) -> bool:
+    """True for a directory holding an OCI image layout (``oci-layout`` and ``index.json``)."""
+    return (path / "oci-layout").is_file() and (path / "index.json").is_file()
+
+
+def pack_layout(path: Path, max_size: int) -> bytes:
+    """An OCI layout directory as an in-memory tarball (its regular files only; links are not
+    followed), so it is read exactly like an ``oci-archive`` tarball."""
+    files = [path / "oci-layout", path / "index.json"]
+    files += sorted(p for p in (path / "blobs").rglob("*") if p.is_file() and not p.is_symlink())
+    total = sum(p.stat().st_size for p in files)
+    if total > max_size:
+        raise OSError(f"OCI layout holds {total} bytes, over the {max_size}-byte limit")
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as archive:
+        for file in files:
+            info = tarfile.TarInfo(file.relative_to(path).as_posix())
+            content = file.read_bytes()
+            info.size = len(content)
+            archive.addfile(info, io.BytesIO(content))
+    return buffer.getvalue()
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,15 +147,15 @@ def _deleted_by_later_layers(names: list[list[str]]) -> dict[tuple[int, str], in
 
 def layer_members(
     display: str, layers: list[Layer], budget: Budget
-) -> list[tuple[Member | Refused, str]]:
+) -> list[tuple[Member | Refused | Entry, str]]:
     """Every file of every layer with its location chain, and a note when a later layer
     deletes it."""
-    expanded: list[list[Member | Refused]] = []
+    expanded: list[list[Member | Refused | Entry]] = []
     for layer in layers:
         label = f"{display}{SEPARATOR}layer {layer.index} {layer.ident[:19]}"
         inner = layer.data
-        items: list[Member | Refused] = []
-        if kind(inner) in ("gzip", "bzip2", "xz"):
+        items: list[Member | Refused | Entry] = []
+        if kind(inner) in ("gzip", "bzip2", "xz", "zstd", "lz4"):
             unpacked = list(expand(label, inner, budget))
             if len(unpacked) == 1 and isinstance(unpacked[0], Member):
                 inner = unpacked[0].data
@@ -137,7 +169,7 @@ def layer_members(
         for items in expanded
     ]
     deleted = _deleted_by_later_layers(names)
-    result: list[tuple[Member | Refused, str]] = []
+    result: list[tuple[Member | Refused | Entry, str]] = []
     for position, items in enumerate(expanded):
         for item in items:
             note = ""

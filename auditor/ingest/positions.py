@@ -17,7 +17,13 @@ from auditor.models import Region, SbomFormat
 _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
 _SCANSTRING = json.decoder.scanstring  # type: ignore[attr-defined]
-_JSON_FORMATS = (SbomFormat.CYCLONEDX_JSON, SbomFormat.SPDX_JSON, SbomFormat.SPDX3_JSONLD)
+_JSON_FORMATS = (
+    SbomFormat.CYCLONEDX_JSON,
+    SbomFormat.SPDX_JSON,
+    SbomFormat.SPDX3_JSONLD,
+    SbomFormat.NPM_PACKAGE,
+    SbomFormat.DOTNET_DEPS,
+)
 
 
 class _Text:

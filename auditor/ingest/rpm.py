@@ -32,8 +32,13 @@ def is_rpm(data: bytes) -> bool:
     return data.startswith(LEAD) and len(data) > 96
 
 
+_FILE_TAGS = (1117, 1118)  # BASENAMES, DIRNAMES (joined by DIRINDEXES, 1116)
+MAX_FILES = 5_000
+
+
 def _header(data: bytes, offset: int) -> tuple[dict[int, list[str]], int]:
-    """String values of a header structure at ``offset`` and the offset after it."""
+    """String values of a header structure at ``offset`` and the offset after it (DIRINDEXES,
+    an integer array, is returned as decimal strings)."""
     if data[offset : offset + 4] != HEADER_MAGIC:
         raise ValueError("RPM header magic not found")
     count, size = struct.unpack_from(">II", data, offset + 8)
@@ -47,11 +52,18 @@ def _header(data: bytes, offset: int) -> tuple[dict[int, list[str]], int]:
         tag, kind, value_offset, number = struct.unpack_from(
             ">IIII", data, offset + 16 + 16 * index
         )
-        if kind not in (6, 8, 9) or value_offset >= size:  # STRING, STRING_ARRAY, I18NSTRING
+        if value_offset >= size:
             continue
         position = store + value_offset
+        if tag == 1116 and kind == 4:  # DIRINDEXES: INT32 array
+            count_ints = min(number, MAX_FILES, (end - position) // 4)
+            values[tag] = [str(v) for v in struct.unpack_from(f">{count_ints}I", data, position)]
+            continue
+        if kind not in (6, 8, 9):  # STRING, STRING_ARRAY, I18NSTRING
+            continue
         strings = []
-        for _ in range(min(number, 64) if kind != 6 else 1):
+        limit = MAX_FILES if tag in _FILE_TAGS else 64
+        for _ in range(min(number, limit) if kind != 6 else 1):
             stop = data.find(b"\0", position, end)
             if stop < 0:
                 break
@@ -67,26 +79,45 @@ def read_rpm(display: str, data: bytes) -> tuple[Component, bytes, list[str]]:
     signature, after = _header(data, 96)
     after += (8 - after % 8) % 8  # the signature header is padded to 8 bytes
     main, payload_start = _header(data, after)
+    del signature
+    component = _record(f"{display}#", main, "/header")
+    return component, data[payload_start:], problems
+
+
+def header_blob_record(ref: str, blob: bytes, pointer: str) -> Component:
+    """The package record of a header blob as an RPM database stores it (no magic), with the
+    files the package installed."""
+    main, _ = _header(HEADER_MAGIC + b"\0" * 4 + blob, 0)
+    return _record(ref, main, pointer, with_files=True)
+
+
+def _record(
+    ref: str, main: dict[int, list[str]], pointer: str, with_files: bool = False
+) -> Component:
     facts = FactList()
     for tag, (name, kind) in _TAGS.items():
         for value in main.get(tag, [])[:1]:
             if kind in (FieldKind.SUPPLIER, FieldKind.AUTHOR):
                 person, email = split_actor(value)
-                facts.add(kind, person, f"/header/{name}")
-                facts.add(FieldKind.EMAIL, email, f"/header/{name}")
+                facts.add(kind, person, f"{pointer}/{name}")
+                facts.add(FieldKind.EMAIL, email, f"{pointer}/{name}")
             else:
-                facts.add(kind, value, f"/header/{name}")
-    del signature
+                facts.add(kind, value, f"{pointer}/{name}")
+    if with_files:
+        basenames, dirnames = main.get(1117, []), main.get(1118, [])
+        for index, (base, slot) in enumerate(zip(basenames, main.get(1116, []), strict=False)):
+            position = int(slot)
+            if position < len(dirnames):
+                facts.add(FieldKind.FILENAME, dirnames[position] + base, f"{pointer}/files/{index}")
     name = (main.get(1000) or [""])[0]
     version = (main.get(1001) or [""])[0]
-    component = facts.build(
-        ref=f"{display}#{name}",
+    return facts.build(
+        ref=ref + name if ref.endswith("#") else ref,
         kind=ComponentKind.PACKAGE,
         name=name,
         version=version,
-        pointer="/header",
+        pointer=pointer,
     )
-    return component, data[payload_start:], problems
 
 
 def cpio_members(data: bytes) -> list[tuple[str, bytes]]:

@@ -1,0 +1,212 @@
+"""Firmware, file systems and images: the committed appliance fixtures (built by
+fixtures/appliance/build.py) are unpacked to the last level and audited where things sit."""
+
+from __future__ import annotations
+
+import io
+import lzma
+import struct
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from auditor.api import AuditOptions, audit
+from auditor.ingest.containers import Budget, Entry, Limits, Member, Refused
+from auditor.ingest.filesystems import embedded_filesystems, expand_filesystem, filesystem_kind
+from auditor.models import AuditResult, Level
+from tests.conftest import FIXTURES
+
+APPLIANCE = FIXTURES / "appliance"
+IMAGES = FIXTURES / "images"
+HOSTILE = FIXTURES / "hostile" / "archives"
+SBOM = (FIXTURES / "demo" / "securegate-appliance.cdx.json").read_bytes()
+
+
+def _serious(result: AuditResult) -> list[str]:
+    return sorted(f.artifact for f in result.findings if f.level is not Level.NOTE)
+
+
+def _indicators(result: AuditResult, artifact_suffix: str) -> set[str]:
+    return {
+        hit.indicator_id
+        for finding in result.findings
+        if finding.artifact.endswith(artifact_suffix)
+        for hit in finding.hits
+    }
+
+
+def test_appliance_firmware_is_carved_and_audited_to_the_innermost_library() -> None:
+    result = audit([APPLIANCE / "securegate-fw-TEST.bin"], AuditOptions(display_base=FIXTURES))
+    assert result.complete
+    fs = "appliance/securegate-fw-TEST.bin!/ext@0x200"
+    engine = (
+        f"{fs}!/var/cache/apt/archives/acme-av-engine_2.1-TEST_amd64.deb!/data.tar.xz"
+        "!/data.tar!/opt/acme/engine/sdk-bundle.zip!/lib/libacme-engine.so"
+    )
+    assert _serious(result) == sorted(
+        [fs, engine, f"{fs}!/var/lib/dpkg/status", f"{fs}!/var/lib/dpkg/info/kesl.list"]
+    )
+    [kesl] = [f for f in result.findings if f.artifact.endswith("dpkg/status")]
+    assert kesl.component.name == "kesl" and kesl.region is not None
+    assert kesl.region.start_line == 25  # the paragraph of the kesl package
+    assert "KL-ART-002" in _indicators(result, "libacme-engine.so")  # Scan Engine install path
+    # the file list of the installed package is inventory evidence on the file system itself
+    assert "KL-PKG-004" in _indicators(result, "ext@0x200")
+
+
+def test_look_alikes_in_the_appliance_firmware_are_not_flagged() -> None:
+    result = audit([APPLIANCE / "securegate-fw-TEST.bin"])
+    names = {f.component.name for f in result.findings}
+    assert not names & {"busybox", "kasper-dashboard", "acme-av-engine", "acme-cli"}
+
+
+def test_a_benign_firmware_with_look_alikes_passes() -> None:
+    result = audit([APPLIANCE / "benign-fw-TEST.bin"])
+    assert result.complete
+    assert _serious(result) == []
+    # the competitor uninstaller is seen, and only mentioned
+    assert any(f.artifact.endswith("uninstall-competitors.exe") for f in result.findings)
+
+
+def test_router_firmware_squashfs_behind_a_uimage_header_names_the_opkg_package() -> None:
+    result = audit([APPLIANCE / "edge-router-fw-TEST.bin"], AuditOptions(display_base=FIXTURES))
+    assert result.complete  # the link loop a -> b -> a is inventoried, never followed
+    status = [f for f in result.findings if f.artifact.endswith("!/usr/lib/opkg/status")]
+    assert [f.component.name for f in status] == ["kavhttpd"]
+    assert status[0].artifact.startswith("appliance/edge-router-fw-TEST.bin!/squashfs@0x")
+
+
+@pytest.mark.parametrize(
+    "image", ["docker-save-TEST.tar", "oci-layout-TEST.tar", "oci-layout-TEST"]
+)
+def test_an_image_whose_middle_layer_adds_kaspersky_is_reported_in_that_layer(image: str) -> None:
+    result = audit([IMAGES / image], AuditOptions(display_base=FIXTURES))
+    assert result.complete
+    [library] = [f for f in result.findings if f.artifact.endswith("libtest-kav-wrapper.so")]
+    assert f"images/{image}!/layer 2 " in library.artifact
+    assert "/opt/kaspersky/kesl/lib/" in library.artifact
+    assert "deleted by layer 3" in library.message
+    [inventory] = [f for f in result.findings if f.artifact == f"images/{image}"]
+    assert "KL-ART-001" in {hit.indicator_id for hit in inventory.hits}
+
+
+def test_an_oci_layout_directory_found_while_walking_is_one_image(tmp_path: Path) -> None:
+    result = audit([IMAGES], AuditOptions(display_base=FIXTURES))
+    layouts = {f.artifact.split("!/", 1)[0] for f in result.findings}
+    assert layouts == {
+        "images/docker-save-TEST.tar",
+        "images/oci-layout-TEST.tar",
+        "images/oci-layout-TEST",
+    }
+
+
+def test_hostile_archives_end_with_a_reason_while_the_findings_beside_them_stand() -> None:
+    result = audit([HOSTILE / "mixed-TEST.zip"], AuditOptions(display_base=FIXTURES))
+    [bomb] = result.not_inspected
+    assert bomb.path.endswith("!/bomb-1gib-TEST.bz2")
+    assert "bomb" in bomb.reason
+    places = {f.artifact.rsplit("!/", 1)[-1] for f in result.findings if f.level is Level.ERROR}
+    assert {"sbom/supplier.cdx.json", "../../../../tmp/evil-TEST.cdx.json"} <= places
+    assert not result.complete
+
+
+def test_traversal_names_and_escaping_links_are_only_labels(tmp_path: Path) -> None:
+    before = set(tmp_path.iterdir())
+    result = audit([HOSTILE / "traversal-TEST.tar"])
+    assert result.findings and result.complete
+    assert set(tmp_path.iterdir()) == before
+    assert not Path("/tmp/evil-TEST.cdx.json").exists()
+
+
+def test_a_standalone_bomb_is_refused_after_reading_a_bounded_amount() -> None:
+    result = audit([HOSTILE / "bomb-1gib-TEST.bz2"])
+    [bomb] = result.not_inspected
+    assert "expands beyond" in bomb.reason
+
+
+def test_a_truncated_firmware_image_is_reported_not_inspected(tmp_path: Path) -> None:
+    data = (APPLIANCE / "securegate-fw-TEST.bin").read_bytes()
+    (tmp_path / "cut.bin").write_bytes(data[: 0x200 + 64 * 1024])
+    result = audit([tmp_path / "cut.bin"])
+    assert not result.complete  # never silently clean
+    assert any(
+        s.path.endswith("cut.bin!/ext@0x200") and "truncated: 2097152 bytes declared" in s.reason
+        for s in result.not_inspected
+    )
+
+
+def test_a_corrupted_file_system_never_ends_the_audit(tmp_path: Path) -> None:
+    data = bytearray((APPLIANCE / "edge-router-fw-TEST.bin").read_bytes())
+    [(offset, kind, _size)] = embedded_filesystems(bytes(data))
+    assert kind == "squashfs"
+    data[offset + 96 : offset + 400] = b"\xff" * 304  # smash the metadata after the superblock
+    (tmp_path / "bad.bin").write_bytes(bytes(data))
+    (tmp_path / "bom.cdx.json").write_bytes(SBOM)
+    result = audit([tmp_path])
+    assert result.not_inspected
+    assert any(f.artifact.endswith("bom.cdx.json") for f in result.findings)
+
+
+def test_file_systems_are_recognised_at_the_start_and_inside_blobs() -> None:
+    router = (APPLIANCE / "edge-router-fw-TEST.bin").read_bytes()
+    [(offset, kind, size)] = embedded_filesystems(router)
+    assert filesystem_kind(router[offset : offset + size]) == "squashfs"
+    firmware = (APPLIANCE / "securegate-fw-TEST.bin").read_bytes()
+    assert embedded_filesystems(firmware)[0][:2] == (0x200, "ext")
+    assert filesystem_kind(firmware[0x200:]) == "ext"
+    # a random blob with the magic bytes but no plausible superblock is not a file system
+    assert embedded_filesystems(b"\0" * 5000 + b"hsqs" + b"\1" * 5000) == []
+
+
+def test_file_systems_no_library_reads_are_reported_not_passed_over() -> None:
+    budget = Budget(Limits())
+    for magic in (b"UBI#", b"\x85\x19\x03\x20", b"\x31\x18\x10\x06"):
+        kind = filesystem_kind(magic + b"\0" * 8192)
+        assert kind is not None
+        [refused] = list(expand_filesystem("x.img", magic + b"\0" * 8192, kind, budget))
+        assert isinstance(refused, Refused) and "no reader" in refused.reason
+    cramfs = struct.pack("<I", 0x28CD3D45) + b"\0" * 12 + b"Compressed ROMFS" + b"\0" * 8192
+    assert filesystem_kind(cramfs) == "cramfs"
+
+
+def test_members_of_a_file_system_come_in_path_order_with_links_as_entries() -> None:
+    router = (APPLIANCE / "edge-router-fw-TEST.bin").read_bytes()
+    [(offset, kind, size)] = embedded_filesystems(router)
+    items = list(expand_filesystem("fw", router[offset : offset + size], kind, Budget(Limits())))
+    names = [item.display for item in items]
+    assert names == sorted(names)
+    links = {item.display: item.target for item in items if isinstance(item, Entry)}
+    assert links["fw!/loop/a"] == "/loop/b" and links["fw!/sbin/init"] == "/bin/busybox"
+    assert any(
+        isinstance(item, Member) and item.display == "fw!/usr/lib/opkg/status" for item in items
+    )
+
+
+def test_zstd_and_lz4_streams_are_opened(tmp_path: Path) -> None:
+    import lz4.frame
+    import zstandard
+
+    (tmp_path / "a.json.zst").write_bytes(zstandard.ZstdCompressor().compress(SBOM))
+    (tmp_path / "b.json.lz4").write_bytes(lz4.frame.compress(SBOM))
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        info = tarfile.TarInfo("bom.cdx.json")
+        info.size = len(SBOM)
+        archive.addfile(info, io.BytesIO(SBOM))
+    (tmp_path / "c.tar.zst").write_bytes(zstandard.ZstdCompressor().compress(buffer.getvalue()))
+    result = audit([tmp_path])
+    tops = {f.artifact.split("!/", 1)[0].rsplit("/", 1)[-1] for f in result.findings}
+    assert tops == {"a.json.zst", "b.json.lz4", "c.tar.zst"}
+    assert result.complete
+
+
+def test_the_time_limit_per_input_is_reported_when_hit() -> None:
+    options = AuditOptions(container_limits=Limits(max_seconds=0))
+    result = audit([APPLIANCE / "securegate-fw-TEST.bin"], options)
+    assert any("--max-seconds" in s.reason for s in result.not_inspected)
+    assert not result.complete
+
+
+def test_lzma_alone_is_not_mistaken_for_a_file_system() -> None:
+    assert filesystem_kind(lzma.compress(b"x" * 10000)) is None
