@@ -121,8 +121,9 @@ def test_python_dash_m_is_the_same_command() -> None:
     assert json.loads(done.stdout)["summary"]["findings"] == {"error": 2, "warning": 2, "note": 2}
 
 
-def test_demo_command_needs_no_setup_and_shows_every_class(tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_demo_command_needs_no_setup_and_shows_every_class(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)  # works from anywhere
     result = runner.invoke(app, ["demo"])
     assert result.exit_code == 0, result.output

@@ -129,6 +129,12 @@ def kind(data: bytes) -> str | None:
         return "cpio"  # newc cpio (RPM payloads, initramfs)
     if data.startswith(b"\x04\x22\x4d\x18"):
         return "lz4"
+    if data.startswith(b"7z\xbc\xaf\x27\x1c"):
+        return "7z"
+    from auditor.ingest.iso9660 import is_iso9660
+
+    if is_iso9660(data):
+        return "iso9660"
     return filesystem_kind(data)
 
 
@@ -182,6 +188,14 @@ def expand(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refus
                 yield Refused(where, reason)
                 continue
             yield Member(where, content)
+    elif container == "7z":
+        from auditor.ingest.sevenzip import expand_7z
+
+        yield from expand_7z(display, data, budget)
+    elif container == "iso9660":
+        from auditor.ingest.iso9660 import expand_iso
+
+        yield from expand_iso(display, data, budget)
     elif container is not None:
         from auditor.ingest.filesystems import expand_filesystem
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import concurrent.futures as futures
 import multiprocessing
-from collections.abc import Callable
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from auditor.errors import UnreadableInput
@@ -22,6 +25,24 @@ def _limit_memory(limit: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     except (ImportError, ValueError, OSError):  # not available on this platform
         pass
+
+
+@contextmanager
+def _unimportable_main_hidden() -> Iterator[None]:
+    """A spawned worker re-imports the parent's ``__main__`` from its file; when the program came
+    from stdin or ``-c`` there is no such file and every worker would die at start-up. Hide the
+    bogus path while workers start (the worker needs nothing from ``__main__``)."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    spec_name = getattr(getattr(main, "__spec__", None), "name", None)
+    if main is None or spec_name is not None or path is None or os.path.isfile(path):
+        yield
+        return
+    del main.__file__
+    try:
+        yield
+    finally:
+        main.__file__ = path
 
 
 class Isolated:
@@ -56,7 +77,8 @@ class Isolated:
 
     def run(self, function: Callable[..., T], *args: Any) -> T:
         """``function(*args)`` in the worker; UnreadableInput if it crashes or times out."""
-        future = self._executor().submit(function, *args)
+        with _unimportable_main_hidden():
+            future = self._executor().submit(function, *args)
         try:
             return future.result(timeout=self.timeout)
         except futures.TimeoutError:

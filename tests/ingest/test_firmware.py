@@ -210,3 +210,37 @@ def test_the_time_limit_per_input_is_reported_when_hit() -> None:
 
 def test_lzma_alone_is_not_mistaken_for_a_file_system() -> None:
     assert filesystem_kind(lzma.compress(b"x" * 10000)) is None
+
+
+def test_installer_media_iso_and_7z_are_opened_to_the_library_inside() -> None:
+    result = audit([APPLIANCE / "installer-media-TEST.iso"], AuditOptions(display_base=FIXTURES))
+    assert result.complete
+    assert _serious(result) == [
+        "appliance/installer-media-TEST.iso!/setup/agent.7z!/lib/libacme-engine.so"
+    ]
+
+
+def test_an_encrypted_7z_is_reported_not_inspected() -> None:
+    result = audit([HOSTILE / "encrypted-TEST.7z"])
+    [skipped] = result.not_inspected
+    assert "encrypted" in skipped.reason and "password" in skipped.reason
+
+
+def test_a_7z_bomb_is_refused_before_decompression(tmp_path: Path) -> None:
+    import py7zr
+
+    with py7zr.SevenZipFile(tmp_path / "bomb.7z", "w") as archive:
+        archive.writestr(b"\0" * (16 << 20), "zeros.bin")
+        archive.writestr(SBOM, "bom.cdx.json")
+    result = audit([tmp_path / "bomb.7z"])
+    [skipped] = result.not_inspected
+    assert "ratio" in skipped.reason
+
+
+def test_garbage_behind_iso_and_7z_signatures_is_reported(tmp_path: Path) -> None:
+    iso = bytearray((APPLIANCE / "installer-media-TEST.iso").read_bytes())
+    iso[0x8050:0x8100] = b"\xff" * 0xB0  # smash the primary volume descriptor
+    (tmp_path / "bad.iso").write_bytes(bytes(iso))
+    (tmp_path / "bad.7z").write_bytes(b"7z\xbc\xaf\x27\x1c" + b"\x00\x04" + b"\xff" * 200)
+    result = audit([tmp_path])
+    assert {s.path.rsplit("/", 1)[-1] for s in result.not_inspected} >= {"bad.iso", "bad.7z"}

@@ -58,3 +58,23 @@ def test_a_parser_that_needs_too_much_memory_fails_alone() -> None:
         assert worker.run(_double, 5) == 10
     finally:
         worker.close()
+
+
+def test_the_worker_starts_when_the_program_comes_from_stdin() -> None:
+    """multiprocessing's spawn re-imports __main__ from its file; `python -` has none."""
+    import subprocess
+    import sys
+
+    from tests.conftest import FIXTURES
+
+    program = (
+        "from auditor.api import audit\n"
+        f"result = audit([{str(FIXTURES / 'binaries' / 'elf')!r}])\n"
+        "print(len(result.findings), len(result.not_inspected))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-"], input=program, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    findings, not_inspected = done.stdout.split()
+    assert int(findings) > 0 and not_inspected == "0"

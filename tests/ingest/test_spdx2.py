@@ -57,8 +57,11 @@ EXPECTED: dict[str, list[tuple[FieldKind, str, str]]] = {
         (K.TEXT, "example-sbom-tool-1.0", "/creationInfo/creators/2"),
         (K.TEXT, "Written by hand\nfor the test suite.", "/creationInfo/comment"),
         (K.TEXT, "Synthetic TEST document for kaspersky-sbom-auditor reader tests.", "/comment"),
-        (K.LICENSE, "TEST Kaspersky Lab EULA text (synthetic).",
-         "/hasExtractedLicensingInfos/0/extractedText"),
+        (
+            K.LICENSE,
+            "TEST Kaspersky Lab EULA text (synthetic).",
+            "/hasExtractedLicensingInfos/0/extractedText",
+        ),
         (K.LICENSE, "TEST EULA", "/hasExtractedLicensingInfos/0/name"),
     ],
     "SPDXRef-Package-app": [
@@ -71,19 +74,28 @@ EXPECTED: dict[str, list[tuple[FieldKind, str, str]]] = {
         (K.URL, "https://example.invalid/example-app", "/homepage"),
         (K.COPYRIGHT, "Copyright 2024 Example Integrator Ltd", "/copyrightText"),
         (K.DESCRIPTION, "Example application.", "/summary"),
-        (K.DESCRIPTION, "An application that bundles a third-party scanning engine.",
-         "/description"),
+        (
+            K.DESCRIPTION,
+            "An application that bundles a third-party scanning engine.",
+            "/description",
+        ),
         (K.TEXT, "Package comment.", "/comment"),
         (K.TEXT, "First attribution.", "/attributionTexts/0"),
         (K.TEXT, "Second attribution.", "/attributionTexts/1"),
         (K.TEXT, "built from tag v1.0.0", "/sourceInfo"),
         (K.FILENAME, "example-app-1.0.0.tar.gz", "/packageFileName"),
-        (K.HASH, "sha256:13dfa2b5532b8a98de05e2aa8082a5947e64fc571720e3f2c26ea96181143e64",
-         "/checksums/0"),
+        (
+            K.HASH,
+            "sha256:13dfa2b5532b8a98de05e2aa8082a5947e64fc571720e3f2c26ea96181143e64",
+            "/checksums/0",
+        ),
         (K.HASH, "sha1:56ef94bab3361cb554912981cc41064337a635e2", "/checksums/1"),
         (K.PURL, "pkg:generic/example-app@1.0.0", "/externalRefs/0/referenceLocator"),
-        (K.CPE, "cpe:2.3:a:example:example-app:1.0.0:*:*:*:*:*:*:*",
-         "/externalRefs/1/referenceLocator"),
+        (
+            K.CPE,
+            "cpe:2.3:a:example:example-app:1.0.0:*:*:*:*:*:*:*",
+            "/externalRefs/1/referenceLocator",
+        ),
         (K.CPE, "cpe:/a:example:example-app:1.0.0", "/externalRefs/2/referenceLocator"),
         (K.SWID, "swid:example.invalid/example-app-1.0.0", "/externalRefs/3/referenceLocator"),
         (K.URL, "https://example.invalid/example-app/about", "/externalRefs/4/referenceLocator"),
@@ -98,14 +110,20 @@ EXPECTED: dict[str, list[tuple[FieldKind, str, str]]] = {
         (K.SUPPLIER, "Other Vendor GmbH", "/supplier"),
         (K.COPYRIGHT, "Copyright TEST Kaspersky Lab (synthetic)", "/copyrightText"),
         (K.PURL, "pkg:generic/test-kaspersky-engine@2.0", "/externalRefs/0/referenceLocator"),
-        (K.CPE, "cpe:2.3:a:test_kaspersky:engine:2.0:*:*:*:*:*:*:*",
-         "/externalRefs/1/referenceLocator"),
+        (
+            K.CPE,
+            "cpe:2.3:a:test_kaspersky:engine:2.0:*:*:*:*:*:*:*",
+            "/externalRefs/1/referenceLocator",
+        ),
         (K.LICENSE, "LicenseRef-TEST-EULA", "/licenseDeclared"),
     ],
     "SPDXRef-File-engine": [
         (K.FILENAME, "./lib/engine.so", "/fileName"),
-        (K.HASH, "sha256:81392f9e43e61e14269a715cd4051ea81cfeb8894bad594c6d117bec429f5344",
-         "/checksums/0"),
+        (
+            K.HASH,
+            "sha256:81392f9e43e61e14269a715cd4051ea81cfeb8894bad594c6d117bec429f5344",
+            "/checksums/0",
+        ),
         (K.COPYRIGHT, "Copyright Other Vendor GmbH", "/copyrightText"),
         (K.TEXT, "Contains code from Other Vendor GmbH.", "/noticeText"),
         (K.AUTHOR, "Other Vendor GmbH", "/fileContributors/0"),
@@ -172,7 +190,10 @@ def test_json_fixture_exact() -> None:
         doc.components, EXPECTED_RECORDS, strict=True
     ):
         assert (component.ref, component.kind, component.name, component.version) == (
-            ref, kind, name, version,
+            ref,
+            kind,
+            name,
+            version,
         )
         assert (component.pointer, component.line) == (pointer, None)
         assert facts(component) == EXPECTED[ref]
@@ -184,7 +205,9 @@ def test_yaml_fixture_equals_json() -> None:
     assert yaml_doc.format is SbomFormat.SPDX_YAML
     assert yaml_doc.components == json_doc.components
     assert (yaml_doc.edges, yaml_doc.roots, yaml_doc.problems) == (
-        json_doc.edges, json_doc.roots, (),
+        json_doc.edges,
+        json_doc.roots,
+        (),
     )
 
 
@@ -286,8 +309,12 @@ def test_missing_required_fields_are_grouped() -> None:
     assert len([c for c in doc.components if c.kind is ComponentKind.PACKAGE]) == 3
     assert doc.components[0].ref == "SPDXRef-DOCUMENT" and doc.spec_version == ""
     assert "package has no downloadLocation (3 times, first /packages/0)" in doc.problems
-    for expected in ("spdxVersion is missing", "the document has no SPDXID",
-                     "the document has no name", "the document has no creationInfo"):
+    for expected in (
+        "spdxVersion is missing",
+        "the document has no SPDXID",
+        "the document has no name",
+        "the document has no creationInfo",
+    ):
         assert expected in doc.problems
 
 
@@ -298,8 +325,13 @@ def test_problem_list_is_capped() -> None:
 
 
 def test_non_standard_package_keys_are_read() -> None:
-    package = {"SPDXID": "SPDXRef-p", "packageName": "hello", "packageVersion": "1",
-               "downloadLocation": "NONE", "packageCopyrightText": "Copyright X"}
+    package = {
+        "SPDXID": "SPDXRef-p",
+        "packageName": "hello",
+        "packageVersion": "1",
+        "downloadLocation": "NONE",
+        "packageCopyrightText": "Copyright X",
+    }
     doc = read_json(minimal(packages=[package]))
     assert (doc.components[1].name, doc.components[1].version) == ("hello", "1")
     assert facts(doc.components[1]) == [
@@ -379,7 +411,9 @@ def test_xml_entity_declarations_are_refused(data: bytes, fmt: SbomFormat) -> No
 
 
 def test_xml_with_plain_doctype_and_unknown_root_is_read() -> None:
-    data = b'<!DOCTYPE Document SYSTEM "http://example.invalid/x.dtd"><Spdx><name>TEST</name></Spdx>'
+    data = (
+        b'<!DOCTYPE Document SYSTEM "http://example.invalid/x.dtd"><Spdx><name>TEST</name></Spdx>'
+    )
     doc = read(data, SbomFormat.SPDX_XML)
     assert doc.name == "TEST" and "unexpected XML root element <Spdx>" in doc.problems
 
@@ -438,22 +472,46 @@ _json_values = st.recursive(
     | st.integers()
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=5),
-    lambda inner: st.lists(inner, max_size=3)
-    | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
     max_leaves=8,
 )
 _keys = st.sampled_from(
-    ["SPDXID", "name", "versionInfo", "supplier", "checksums", "externalRefs", "attributionTexts",
-     "hasFiles", "fileContributors", "fileName", "creators", "relationshipType", "spdxElementId"]
+    [
+        "SPDXID",
+        "name",
+        "versionInfo",
+        "supplier",
+        "checksums",
+        "externalRefs",
+        "attributionTexts",
+        "hasFiles",
+        "fileContributors",
+        "fileName",
+        "creators",
+        "relationshipType",
+        "spdxElementId",
+    ]
 )
 
 
 @settings(
     max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
 )
-@given(st.dictionaries(_keys, _json_values, max_size=6), st.sampled_from(
-    ["packages", "files", "snippets", "relationships", "creationInfo", "hasExtractedLicensingInfos"]
-))
+@given(
+    st.dictionaries(_keys, _json_values, max_size=6),
+    st.sampled_from(
+        [
+            "packages",
+            "files",
+            "snippets",
+            "relationships",
+            "creationInfo",
+            "hasExtractedLicensingInfos",
+        ]
+    ),
+)
 def test_any_json_shape_is_read_or_refused(record: dict[str, object], key: str) -> None:
     doc = read_json(minimal(**{key: [record, record]}))
     assert doc.components[0].kind is ComponentKind.DOCUMENT
@@ -461,6 +519,7 @@ def test_any_json_shape_is_read_or_refused(record: dict[str, object], key: str) 
 
 
 # --------------------------------------------------------------------------- corpus
+
 
 def _decode(data: bytes) -> str:
     boms = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
@@ -484,8 +543,9 @@ def _classify(path: Path, data: bytes) -> tuple[SbomFormat, int | None] | None:
                 return None
             graph = doc.get("@graph", [doc])
             types = [e.get("type", e.get("@type")) for e in graph if isinstance(e, dict)]
-            count = sum(t in ("software_Package", "ai_AIPackage", "dataset_DatasetPackage")
-                        for t in types)
+            count = sum(
+                t in ("software_Package", "ai_AIPackage", "dataset_DatasetPackage") for t in types
+            )
             return SbomFormat.SPDX3_JSONLD, count
         if isinstance(doc, dict) and ("spdxVersion" in doc or "SPDXID" in doc):
             packages = doc.get("packages", [])

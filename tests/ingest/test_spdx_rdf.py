@@ -41,7 +41,9 @@ def test_fixture_exact() -> None:
     doc = read(RDF_FIXTURE.read_bytes())
     assert doc.problems == ()
     assert (doc.format, doc.spec_version, doc.name) == (
-        SbomFormat.SPDX_RDF, "2.3", "TEST-spdx-all-fields",
+        SbomFormat.SPDX_RDF,
+        "2.3",
+        "TEST-spdx-all-fields",
     )
     assert doc.roots == ("SPDXRef-Package-app",)
     assert doc.edges == (
@@ -56,11 +58,23 @@ def test_fixture_exact() -> None:
     assert records == [
         ("SPDXRef-DOCUMENT", ComponentKind.DOCUMENT, "TEST-spdx-all-fields", "", "", 8),
         ("SPDXRef-Package-app", ComponentKind.PACKAGE, "example-app", "1.0.0", "line:41", 41),
-        ("SPDXRef-Package-engine", ComponentKind.PACKAGE, "test-scan-engine", "2.0", "line:125",
-         125),
+        (
+            "SPDXRef-Package-engine",
+            ComponentKind.PACKAGE,
+            "test-scan-engine",
+            "2.0",
+            "line:125",
+            125,
+        ),
         ("SPDXRef-File-engine", ComponentKind.FILE, "./lib/engine.so", "", "line:182", 182),
-        ("SPDXRef-Snippet-hash", ComponentKind.SNIPPET, "vendored hash routine", "", "line:205",
-         205),
+        (
+            "SPDXRef-Snippet-hash",
+            ComponentKind.SNIPPET,
+            "vendored hash routine",
+            "",
+            "line:205",
+            205,
+        ),
     ]
     document, app, engine, file, snippet = doc.components
     assert facts(document) == [
@@ -89,8 +103,11 @@ def test_fixture_exact() -> None:
         (K.TEXT, "Second attribution.", "line:54"),
         (K.TEXT, "built from tag v1.0.0", "line:55"),
         (K.FILENAME, "example-app-1.0.0.tar.gz", "line:56"),
-        (K.HASH, "sha256:13dfa2b5532b8a98de05e2aa8082a5947e64fc571720e3f2c26ea96181143e64",
-         "line:60"),
+        (
+            K.HASH,
+            "sha256:13dfa2b5532b8a98de05e2aa8082a5947e64fc571720e3f2c26ea96181143e64",
+            "line:60",
+        ),
         (K.HASH, "sha1:56ef94bab3361cb554912981cc41064337a635e2", "line:66"),
         (K.PURL, "pkg:generic/example-app@1.0.0", "line:73"),
         (K.CPE, "cpe:2.3:a:example:example-app:1.0.0:*:*:*:*:*:*:*", "line:80"),
@@ -113,8 +130,11 @@ def test_fixture_exact() -> None:
     ]
     assert facts(file) == [
         (K.FILENAME, "./lib/engine.so", "line:183"),
-        (K.HASH, "sha256:81392f9e43e61e14269a715cd4051ea81cfeb8894bad594c6d117bec429f5344",
-         "line:187"),
+        (
+            K.HASH,
+            "sha256:81392f9e43e61e14269a715cd4051ea81cfeb8894bad594c6d117bec429f5344",
+            "line:187",
+        ),
         (K.COPYRIGHT, "Copyright Other Vendor GmbH", "line:190"),
         (K.TEXT, "Contains code from Other Vendor GmbH.", "line:191"),
         (K.AUTHOR, "Other Vendor GmbH", "line:192"),
@@ -176,7 +196,9 @@ def test_typed_descriptions_licences_and_blank_nodes() -> None:
     assert doc.problems == ()
     package, blank = doc.components[1:]
     assert (package.ref, package.kind, package.name) == (
-        "SPDXRef-p", ComponentKind.PACKAGE, "described",
+        "SPDXRef-p",
+        ComponentKind.PACKAGE,
+        "described",
     )
     assert [(f.field, f.value) for f in package.facts] == [
         (K.NAME, "described"),
@@ -227,8 +249,10 @@ def test_not_rdf_and_no_document() -> None:
         (b"<rdf:RDF", "invalid SPDX RDF/XML"),
         (b"", "invalid SPDX RDF/XML"),
         (b"\x00\xff garbage \x01", "invalid SPDX RDF/XML"),
-        (b'<!DOCTYPE r [<!ENTITY e SYSTEM "file:///etc/passwd">]><r>&e;</r>',
-         "XML entity declarations are not allowed"),
+        (
+            b'<!DOCTYPE r [<!ENTITY e SYSTEM "file:///etc/passwd">]><r>&e;</r>',
+            "XML entity declarations are not allowed",
+        ),
         ("<a>" * 300 + "</a>" * 300, "invalid SPDX RDF/XML"),
     ],
 )

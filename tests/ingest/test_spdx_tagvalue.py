@@ -27,7 +27,9 @@ def test_fixture_exact() -> None:
     doc = read((SPDX23 / "all-fields.spdx").read_bytes())
     assert doc.problems == ()
     assert (doc.format, doc.spec_version, doc.name) == (
-        SbomFormat.SPDX_TAGVALUE, "2.3", "TEST-spdx-all-fields",
+        SbomFormat.SPDX_TAGVALUE,
+        "2.3",
+        "TEST-spdx-all-fields",
     )
     assert doc.roots == ("SPDXRef-Package-app",)
     assert doc.edges == (
@@ -64,8 +66,11 @@ def test_fixture_exact() -> None:
         (K.EMAIL, "sbom@example.invalid", "line:31"),
         (K.ORIGINATOR, "Jane Tester", "line:32"),
         (K.URL, "https://example.invalid/example-app-1.0.0.tar.gz", "line:33"),
-        (K.HASH, "sha256:13dfa2b5532b8a98de05e2aa8082a5947e64fc571720e3f2c26ea96181143e64",
-         "line:35"),
+        (
+            K.HASH,
+            "sha256:13dfa2b5532b8a98de05e2aa8082a5947e64fc571720e3f2c26ea96181143e64",
+            "line:35",
+        ),
         (K.HASH, "sha1:56ef94bab3361cb554912981cc41064337a635e2", "line:36"),
         (K.URL, "https://example.invalid/example-app", "line:37"),
         (K.TEXT, "built from tag v1.0.0", "line:38"),
@@ -97,8 +102,11 @@ def test_fixture_exact() -> None:
     assert facts(file) == [
         (K.FILENAME, "./lib/engine.so", "line:70"),
         (K.TEXT, "Engine library.", "line:72"),
-        (K.HASH, "sha256:81392f9e43e61e14269a715cd4051ea81cfeb8894bad594c6d117bec429f5344",
-         "line:73"),
+        (
+            K.HASH,
+            "sha256:81392f9e43e61e14269a715cd4051ea81cfeb8894bad594c6d117bec429f5344",
+            "line:73",
+        ),
         (K.LICENSE, "File licence comment.", "line:76"),
         (K.COPYRIGHT, "Copyright Other Vendor GmbH", "line:77"),
         (K.TEXT, "Contains code from Other Vendor GmbH.", "line:78"),
@@ -147,7 +155,10 @@ def test_text_blocks_comments_and_odd_spacing() -> None:
     assert doc.problems == ()
     package = doc.components[1]
     assert (package.name, package.version, package.ref, package.line) == (
-        "spaced", "", "SPDXRef-p", 7,
+        "spaced",
+        "",
+        "SPDXRef-p",
+        7,
     )
     assert facts(package) == [
         (K.NAME, "spaced", "line:7"),
@@ -196,8 +207,14 @@ def test_files_follow_their_package_and_missing_ids() -> None:
         + "PackageName: q\n"
     )
     refs = [c.ref for c in doc.components]
-    assert refs == ["SPDXRef-DOCUMENT", "SPDXRef-f0", "SPDXRef-p", "SPDXRef-f1", "line:10",
-                    "line:11"]
+    assert refs == [
+        "SPDXRef-DOCUMENT",
+        "SPDXRef-f0",
+        "SPDXRef-p",
+        "SPDXRef-f1",
+        "line:10",
+        "line:11",
+    ]
     assert doc.edges == (("SPDXRef-p", "SPDXRef-f1"), ("SPDXRef-p", "line:10"))
     assert "line 10: file has no SPDXID" in doc.problems
     assert "line 11: package has no SPDXID" in doc.problems
@@ -242,8 +259,14 @@ def test_corpus_utf16_variant_equals_utf8() -> None:
 
 @pytest.mark.parametrize(
     "data",
-    [b"", b"\n\n# only comments\n", b"\x00\x01\x02\x03\xff" * 50, b"hello world",
-     b"Key: value\nOther: thing\n", b"\xff\xfe" + "\ud800".encode("utf-16-le", "surrogatepass")],
+    [
+        b"",
+        b"\n\n# only comments\n",
+        b"\x00\x01\x02\x03\xff" * 50,
+        b"hello world",
+        b"Key: value\nOther: thing\n",
+        b"\xff\xfe" + "\ud800".encode("utf-16-le", "surrogatepass"),
+    ],
 )
 def test_unreadable(data: bytes) -> None:
     with pytest.raises(UnreadableInput, match="no SPDX 'Tag: value' lines found"):
