@@ -22,6 +22,7 @@ from auditor.ingest.images import image_layers, is_oci_layout, layer_members, pa
 from auditor.ingest.inventory import inventory_format
 from auditor.ingest.isolation import Isolated
 from auditor.ingest.java import extract_archive, is_java_archive
+from auditor.ingest.msi import is_msi, msi_record, msi_streams
 from auditor.ingest.positions import Locator
 from auditor.ingest.rpm import is_rpm, read_rpm
 from auditor.ingest.sniff import Sniffed, sniff
@@ -81,6 +82,7 @@ _BINARY_FORMATS = (
     SbomFormat.ARCHIVE,
     SbomFormat.RPM,
     SbomFormat.RPM_DATABASE,
+    SbomFormat.MSI,
 )
 
 #: The member that identifies a record in each JSON format (unique within a document).
@@ -261,6 +263,34 @@ def _rpm_leaves(
     yield from _leaves(f"{display}!/payload", payload, False, depth + 1, budget)
 
 
+def _msi_leaves(
+    display: str, data: bytes, depth: int, budget: Budget
+) -> Iterator[tuple[str, bytes, bool] | tuple[str, bytes, bool, str] | Skipped | SbomDocument]:
+    """A Windows Installer package: its summary information as a package record, its embedded
+    cabinets and binary streams as members."""
+    try:
+        component = msi_record(display, data)
+    except Exception as exc:  # noqa: BLE001 - a corrupt compound file ends this input only
+        yield _archive_record(display, data, [])
+        yield Skipped(display, f"msi: summary information cannot be read: {exc}")
+        return
+    yield SbomDocument(
+        path=display,
+        format=SbomFormat.MSI,
+        spec_version="",
+        components=(component,),
+        name=component.name,
+    )
+    names: list[str] = []
+    for member in msi_streams(display, data, budget):
+        if not isinstance(member, Member):
+            yield from _not_opened(member, names)
+            continue
+        names.append(member.display.rsplit("!/", 1)[-1])
+        yield from _leaves(member.display, member.data, False, depth + 1, budget)
+    yield _archive_record(display, data, names)
+
+
 MAX_MEMBER_NAMES = 10_000
 
 
@@ -290,6 +320,9 @@ def _leaves(
     """The input itself, or, for a container, the files inside it (recursively, in order)."""
     if is_rpm(data):
         yield from _rpm_leaves(display, data, depth, budget)
+        return
+    if is_msi(data):
+        yield from _msi_leaves(display, data, depth, budget)
         return
     container = container_kind(data) if not is_java_archive(data) else None
     is_document = sniff(data).format is not None

@@ -198,6 +198,7 @@ class SbomFormat(str, enum.Enum):
     NPM_PACKAGE = "npm-package"  # node_modules/<name>/package.json
     DOTNET_DEPS = "dotnet-deps"  # <app>.deps.json
     PACKAGE_FILE_LIST = "package-file-list"  # dpkg/opkg info/<package>.list
+    MSI = "msi"  # a Windows Installer package's summary information
     RPM_DATABASE = "rpm-database"  # var/lib/rpm/rpmdb.sqlite (Packages: recognised, not read)
 
     def __str__(self) -> str:

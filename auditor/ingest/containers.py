@@ -131,6 +131,8 @@ def kind(data: bytes) -> str | None:
         return "lz4"
     if data.startswith(b"7z\xbc\xaf\x27\x1c"):
         return "7z"
+    if data.startswith(b"MSCF\0\0\0\0"):
+        return "cab"
     from auditor.ingest.iso9660 import is_iso9660
 
     if is_iso9660(data):
@@ -192,6 +194,10 @@ def expand(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refus
         from auditor.ingest.sevenzip import expand_7z
 
         yield from expand_7z(display, data, budget)
+    elif container == "cab":
+        from auditor.ingest.cabinet import expand_cab
+
+        yield from expand_cab(display, data, budget)
     elif container == "iso9660":
         from auditor.ingest.iso9660 import expand_iso
 

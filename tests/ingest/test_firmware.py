@@ -244,3 +244,35 @@ def test_garbage_behind_iso_and_7z_signatures_is_reported(tmp_path: Path) -> Non
     (tmp_path / "bad.7z").write_bytes(b"7z\xbc\xaf\x27\x1c" + b"\x00\x04" + b"\xff" * 200)
     result = audit([tmp_path])
     assert {s.path.rsplit("/", 1)[-1] for s in result.not_inspected} >= {"bad.iso", "bad.7z"}
+
+
+def test_an_msi_is_a_package_record_and_a_container_of_its_cabinets() -> None:
+    options = AuditOptions(display_base=FIXTURES)
+    acme = audit([APPLIANCE / "acme-endpoint-agent-TEST.msi"], options)
+    assert acme.complete
+    assert _serious(acme) == ["appliance/acme-endpoint-agent-TEST.msi!/agent.cab!/acmeav.dll"]
+    kaspersky = audit([APPLIANCE / "kaspersky-product-TEST.msi"], options)
+    [record] = [f for f in kaspersky.findings if f.artifact.endswith(".msi")]
+    assert record.component.name == "Kaspersky Anti-Virus TEST fixture"
+    assert "KL-NAME-001" in {hit.indicator_id for hit in record.hits}  # author AO Kaspersky Lab
+    assert any(f.artifact.endswith("!/product.cab!/avp.exe") for f in kaspersky.findings)
+
+
+def test_msi_stream_names_are_shown_as_written() -> None:
+    from auditor.ingest.msi import stream_name
+
+    assert stream_name("\u42a4\u4468\u47b7\u4126\u4825") == "agent.cab"
+    assert stream_name("\u4840\u3f3f\u4577\u446c\u3b6a\u45e4\u4824") == "!_StringData"
+
+
+def test_a_cabinet_declaring_a_huge_expansion_is_refused(tmp_path: Path) -> None:
+    from auditor.ingest.cabinet import MAGIC
+
+    header = bytearray(MAGIC + b"\0" * 28)
+    struct.pack_into("<I", header, 16, 36)  # file table right after the header
+    struct.pack_into("<H", header, 28, 1)  # one file
+    entry = struct.pack("<IIHHHH", 3 << 30, 0, 0, 0, 0, 0x20) + b"huge.bin\0"
+    (tmp_path / "bomb.cab").write_bytes(bytes(header) + entry + b"\0" * 64)
+    result = audit([tmp_path / "bomb.cab"])
+    [skipped] = result.not_inspected
+    assert "ratio" in skipped.reason
