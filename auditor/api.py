@@ -17,7 +17,7 @@ from auditor.ingest.binary import extract, magic_format
 from auditor.ingest.containers import Budget, Entry, Limits, Member, Refused, expand
 from auditor.ingest.containers import kind as container_kind
 from auditor.ingest.dispatch import read_document
-from auditor.ingest.filesystems import carve
+from auditor.ingest.filesystems import MIN_CARVE_SIZE, carve
 from auditor.ingest.images import image_layers, is_oci_layout, layer_members, pack_layout
 from auditor.ingest.inventory import inventory_format
 from auditor.ingest.isolation import Isolated
@@ -26,6 +26,7 @@ from auditor.ingest.msi import is_msi, msi_record, msi_streams
 from auditor.ingest.positions import Locator
 from auditor.ingest.rpm import is_rpm, read_rpm
 from auditor.ingest.sniff import Sniffed, sniff
+from auditor.ingest.unblob_bridge import INSTALL_HINT, extract_with_unblob, unblob_available
 from auditor.intel.compile import CompiledIntel, compile_intel
 from auditor.intel.load import load_database
 from auditor.match.engine import match_document
@@ -235,7 +236,10 @@ def read_data(
                 return Skipped(display, f"{kind}: {exc}")
     if sniffed.format is None:
         disposition = Disposition.NOT_INSPECTED if explicit else Disposition.NOT_AN_SBOM
-        return Skipped(display, f"not an SBOM: {sniffed.reason}", disposition)
+        reason = f"not an SBOM: {sniffed.reason}"
+        if explicit and b"\0" in data[:4096] and not unblob_available():
+            reason += f"; for other firmware formats, {INSTALL_HINT}"
+        return Skipped(display, reason, disposition)
     try:
         return read_document(display, data, sniffed.format), data
     except UnreadableInput as exc:
@@ -326,9 +330,13 @@ def _leaves(
         return
     container = container_kind(data) if not is_java_archive(data) else None
     is_document = sniff(data).format is not None
-    carved: list[Member | Refused] = []
+    carved: list[Member | Refused | Entry] = []
     if container is None and not is_document and magic_format(data) is None:
         carved = list(carve(display, data, budget))  # file systems behind a firmware header
+        if not carved and explicit and len(data) >= MIN_CARVE_SIZE and unblob_available():
+            carved = list(extract_with_unblob(display, data, budget))  # any other raw blob
+            if not any(isinstance(item, Member) for item in carved):
+                carved = []  # nothing inside: reported below as the file it is
     if (container is None and not carved) or is_document:
         yield display, data, explicit
         return

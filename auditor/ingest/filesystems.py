@@ -122,12 +122,12 @@ def embedded_filesystems(data: bytes) -> list[tuple[int, str, int]]:
     return result
 
 
-def carve(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refused]:
+def carve(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refused | Entry]:
     """Each file system embedded in a raw blob, as a member named by its kind and offset."""
     for offset, kind, size in embedded_filesystems(data):
         where = f"{display}{SEPARATOR}{kind}@0x{offset:x}"
         if kind == "cramfs":
-            yield Refused(where, "cramfs file system: no reader for it in this installation")
+            yield from _with_unblob(where, data[offset:], kind, budget)
             continue
         present = min(size, len(data) - offset)
         if present < size:  # read what is there, and say the image is incomplete
@@ -150,7 +150,22 @@ def expand_filesystem(
     elif kind == "ext":
         yield from _ext(display, data, budget)
     else:
-        yield Refused(display, f"{kind}: no reader for it in this installation")
+        yield from _with_unblob(display, data, kind, budget)
+
+
+def _with_unblob(
+    display: str, data: bytes, kind: str, budget: Budget
+) -> Iterator[Member | Refused | Entry]:
+    """A file system no built-in reader opens: unblob's extraction, when it is installed."""
+    from auditor.ingest.unblob_bridge import INSTALL_HINT, extract_with_unblob, unblob_available
+
+    if not unblob_available():
+        yield Refused(display, f"{kind}: no reader for it in this installation ({INSTALL_HINT})")
+        return
+    items = list(extract_with_unblob(display, data, budget))
+    if not any(isinstance(item, Member) for item in items):
+        items.append(Refused(display, f"{kind}: unblob extracted nothing from it"))
+    yield from items
 
 
 def _label(display: str, path: str) -> str:

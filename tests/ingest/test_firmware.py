@@ -165,7 +165,7 @@ def test_file_systems_no_library_reads_are_reported_not_passed_over() -> None:
         kind = filesystem_kind(magic + b"\0" * 8192)
         assert kind is not None
         [refused] = list(expand_filesystem("x.img", magic + b"\0" * 8192, kind, budget))
-        assert isinstance(refused, Refused) and "no reader" in refused.reason
+        assert isinstance(refused, Refused) and "unblob extracted nothing" in refused.reason
     cramfs = struct.pack("<I", 0x28CD3D45) + b"\0" * 12 + b"Compressed ROMFS" + b"\0" * 8192
     assert filesystem_kind(cramfs) == "cramfs"
 
@@ -276,3 +276,41 @@ def test_a_cabinet_declaring_a_huge_expansion_is_refused(tmp_path: Path) -> None
     result = audit([tmp_path / "bomb.cab"])
     [skipped] = result.not_inspected
     assert "ratio" in skipped.reason
+
+
+def test_jffs2_firmware_is_opened_through_unblob_in_a_private_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)  # re-read TMPDIR
+    result = audit([APPLIANCE / "netcam-fw-TEST.bin"], AuditOptions(display_base=FIXTURES))
+    [finding] = [f for f in result.findings if f.level is not Level.NOTE]
+    assert finding.artifact == "appliance/netcam-fw-TEST.bin!/jffs2_new@0x100!/usr/lib/opkg/status"
+    assert finding.component.name == "kavicapd"
+    assert list(tmp_path.iterdir()) == []  # unblob's private directory is gone
+
+
+def test_without_the_firmware_extra_unknown_formats_say_how_to_open_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import auditor.api
+    import auditor.ingest.unblob_bridge
+
+    monkeypatch.setattr(auditor.ingest.unblob_bridge, "unblob_available", lambda: False)
+    monkeypatch.setattr(auditor.api, "unblob_available", lambda: False)
+    result = audit([APPLIANCE / "netcam-fw-TEST.bin"])
+    [skipped] = result.not_inspected
+    assert "kaspersky-sbom-auditor[firmware]" in skipped.reason
+    budget = Budget(Limits())
+    [refused] = list(expand_filesystem("u.img", b"UBI#" + b"\0" * 8192, "UBI volume", budget))
+    assert isinstance(refused, Refused) and "[firmware]" in refused.reason
+
+
+def test_unblob_is_not_started_when_the_time_for_the_input_is_spent() -> None:
+    from auditor.ingest.unblob_bridge import extract_with_unblob
+
+    data = (APPLIANCE / "netcam-fw-TEST.bin").read_bytes()
+    [refused] = list(extract_with_unblob("fw", data, Budget(Limits(max_seconds=0))))
+    assert isinstance(refused, Refused) and "time limit" in refused.reason
