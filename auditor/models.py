@@ -199,6 +199,7 @@ class SbomFormat(str, enum.Enum):
     DOTNET_DEPS = "dotnet-deps"  # <app>.deps.json
     PACKAGE_FILE_LIST = "package-file-list"  # dpkg/opkg info/<package>.list
     MSI = "msi"  # a Windows Installer package's summary information
+    JAVA_MANIFEST = "java-manifest"  # META-INF/MANIFEST.MF or Maven pom.properties, unpacked
     RPM_DATABASE = "rpm-database"  # var/lib/rpm/rpmdb.sqlite (Packages: recognised, not read)
 
     def __str__(self) -> str:

@@ -25,6 +25,7 @@ READERS: dict[SbomFormat, str] = {
     SbomFormat.DOTNET_DEPS: "auditor.ingest.inventory",
     SbomFormat.PACKAGE_FILE_LIST: "auditor.ingest.inventory",
     SbomFormat.RPM_DATABASE: "auditor.ingest.inventory",
+    SbomFormat.JAVA_MANIFEST: "auditor.ingest.inventory",
 }
 
 

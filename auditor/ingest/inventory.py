@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import struct
 import tempfile
 from pathlib import Path
 
@@ -28,6 +29,8 @@ _BY_PATH: tuple[tuple[re.Pattern[str], SbomFormat], ...] = (
         re.compile(r"(?:^|/)(?:var/lib/dpkg|usr/lib/opkg|var/lib/opkg)/info/[^/]+\.list$"),
         SbomFormat.PACKAGE_FILE_LIST,
     ),
+    (re.compile(r"(?:^|/)META-INF/MANIFEST\.MF$"), SbomFormat.JAVA_MANIFEST),
+    (re.compile(r"(?:^|/)META-INF/maven/[^/]+/[^/]+/pom\.properties$"), SbomFormat.JAVA_MANIFEST),
     (
         re.compile(
             r"(?:^|/)(?:var/lib/rpm|usr/lib/sysimage/rpm)/(?:rpmdb\.sqlite|Packages(?:\.db)?)$"
@@ -58,6 +61,7 @@ def read(path: str, data: bytes, fmt: SbomFormat) -> SbomDocument:
         SbomFormat.DOTNET_DEPS: _dotnet,
         SbomFormat.PACKAGE_FILE_LIST: _file_list,
         SbomFormat.RPM_DATABASE: _rpmdb,
+        SbomFormat.JAVA_MANIFEST: _java,
     }
     components = readers[fmt](path, data)
     return SbomDocument(
@@ -240,16 +244,49 @@ def _file_list(path: str, data: bytes) -> list[Component]:
     ]
 
 
-def _rpmdb(path: str, data: bytes) -> list[Component]:
-    """An RPM database: SQLite (``rpmdb.sqlite``, RPM 4.16+) is read; Berkeley DB and NDB are
-    recognised and reported as not read."""
-    if not data.startswith(b"SQLite format 3\0"):
-        kind = "NDB" if data[:4] == b"RpmP" else "Berkeley DB"
-        raise UnreadableInput(
-            f"{kind} RPM database: this version reads SQLite RPM databases only "
-            "(convert with 'rpmdb --rebuilddb' on RPM 4.16+ or audit the RPM files)"
+def _java(path: str, data: bytes) -> list[Component]:
+    """An unpacked Java archive's META-INF/MANIFEST.MF or Maven pom.properties (exploded WARs,
+    application directories)."""
+    from auditor.ingest.binary import Extracted
+    from auditor.ingest.java import manifest_facts, pom_properties_facts
+
+    out = Extracted(format="java-manifest", name=path)
+    entry = path.rsplit("!/", 1)[-1]
+    if entry.endswith("pom.properties"):
+        pom_properties_facts(data, entry.rsplit("META-INF/", 1)[-1], out)
+    else:
+        manifest_facts(data.decode("utf-8", "replace"), out)
+    facts = out.as_facts()
+    name = next((fact.value for fact in facts if fact.field is FieldKind.NAME), "")
+    name = name or next((fact.value for fact in facts if fact.field is FieldKind.PURL), "")
+    return [
+        Component(
+            ref=path, kind=ComponentKind.PACKAGE, name=name, version="", pointer="", facts=facts
         )
+    ]
+
+
+def _rpmdb(path: str, data: bytes) -> list[Component]:
+    """An RPM database: SQLite (``rpmdb.sqlite``, RPM 4.16+) and Berkeley DB (``Packages``) are
+    read; NDB (``Packages.db``) is recognised and reported as not read."""
     from auditor.ingest.rpm import header_blob_record
+    from auditor.ingest.rpmdb_bdb import header_blobs, is_bdb_hash
+
+    if is_bdb_hash(data):
+        try:
+            blobs = list(header_blobs(data, MAX_PACKAGES))
+        except (ValueError, struct.error, IndexError) as exc:
+            raise UnreadableInput(f"Berkeley DB RPM database is corrupt: {exc}") from None
+        return [
+            header_blob_record(f"{path}#{index}", blob, f"/Packages/{index}")
+            for index, blob in enumerate(blobs, start=1)
+        ]
+    if not data.startswith(b"SQLite format 3\0"):
+        kind = "NDB" if data[:4] == b"RpmP" else "unrecognised"
+        raise UnreadableInput(
+            f"{kind} RPM database: this version reads SQLite and Berkeley DB RPM databases "
+            "(audit the RPM files, or export with 'rpm -qa --xml')"
+        )
 
     with tempfile.TemporaryDirectory(prefix="kaspersky-audit-") as private:
         database = Path(private) / "rpmdb.sqlite"

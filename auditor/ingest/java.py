@@ -51,7 +51,7 @@ def _read_capped(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) ->
         return handle.read(limit)
 
 
-def _manifest(text: str, out: Extracted) -> None:
+def manifest_facts(text: str, out: Extracted) -> None:
     """Main-section attributes (continuation lines start with one space)."""
     attributes: dict[str, str] = {}
     key = ""
@@ -70,7 +70,7 @@ def _manifest(text: str, out: Extracted) -> None:
             out.add(kind, value, f"/manifest/{name}")
 
 
-def _pom_properties(data: bytes, entry: str, out: Extracted) -> None:
+def pom_properties_facts(data: bytes, entry: str, out: Extracted) -> None:
     """Maven coordinates of a JAR (META-INF/maven/<group>/<artifact>/pom.properties)."""
     values: dict[str, str] = {}
     for line in data.decode("utf-8", "replace").splitlines():
@@ -123,13 +123,13 @@ def extract_archive(name: str, data: bytes, anchor_offsets: list[int]) -> Extrac
         upper = entry.upper()
         try:
             if upper == "META-INF/MANIFEST.MF":
-                _manifest(_read_capped(archive, info, 1 << 20).decode("utf-8", "replace"), out)
+                manifest_facts(_read_capped(archive, info, 1 << 20).decode("utf-8", "replace"), out)
             elif upper.startswith("META-INF/") and upper.endswith((".RSA", ".DSA", ".EC")):
                 certificate_facts_der(
                     out, _read_capped(archive, info, 1 << 20), f"/{entry}", pkcs7=True
                 )
             elif upper.startswith("META-INF/MAVEN/") and entry.endswith("/pom.properties"):
-                _pom_properties(_read_capped(archive, info, 1 << 16), entry, out)
+                pom_properties_facts(_read_capped(archive, info, 1 << 16), entry, out)
             elif entry.endswith(".class") and "/" in entry:
                 packages.add(entry.rsplit("/", 1)[0].replace("/", "."))
             elif entry.endswith(".dex"):

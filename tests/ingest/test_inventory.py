@@ -29,6 +29,7 @@ def _flagged(result: AuditResult) -> list[str]:
         ("node-app-TEST.tar.gz", ["@kaspersky/hexa-ui-core"], {"KL-PKG-001"}),
         ("dotnet-app-TEST.tar.gz", ["Kaspersky.ScanEngine.TEST.Client"], {"KL-PROD-032"}),
         ("rpm-rootfs-TEST.tar.gz", ["kesl"], {"KL-PKG-004", "KL-ART-001"}),
+        ("rpm-bdb-rootfs-TEST.tar.gz", ["kesl"], {"KL-PKG-004", "KL-ART-001"}),
     ],
 )
 def test_package_databases_in_a_root_file_system_name_the_kaspersky_package_only(
@@ -48,12 +49,32 @@ def test_findings_in_text_inventories_point_at_their_line() -> None:
     assert finding.region is not None and finding.region.start_line == 23
 
 
-def test_a_berkeley_db_rpm_database_is_reported_not_inspected() -> None:
-    result = audit([INVENTORY / "rpm-bdb-rootfs-TEST.tar.gz"])
+def test_a_truncated_berkeley_db_rpm_database_is_reported_not_inspected() -> None:
+    result = audit([INVENTORY / "rpm-bdb-truncated-TEST.tar.gz"])
     [skipped] = result.not_inspected
     assert skipped.path.endswith("!/var/lib/rpm/Packages")
-    assert "Berkeley DB" in skipped.reason
+    assert "truncated" in skipped.reason
     assert not result.complete
+
+
+def test_a_berkeley_db_header_spanning_overflow_pages_is_read_whole() -> None:
+    import gzip
+    import io
+    import tarfile
+
+    from auditor.ingest.rpm import header_blob_record
+    from auditor.ingest.rpmdb_bdb import header_blobs
+
+    with tarfile.open(fileobj=io.BytesIO(gzip.decompress(
+        (INVENTORY / "rpm-bdb-rootfs-TEST.tar.gz").read_bytes()
+    ))) as archive:  # fmt: skip
+        stream = archive.extractfile("var/lib/rpm/Packages")
+        assert stream is not None
+        data = stream.read()
+    records = [header_blob_record("x", blob, "/p") for blob in header_blobs(data)]
+    assert sorted(r.name for r in records) == ["bash", "kasperdb-tools", "kesl"]
+    [kesl] = [r for r in records if r.name == "kesl"]
+    assert len([f for f in kesl.facts if f.field.value == "filename"]) == 301
 
 
 def test_inventory_files_are_recognised_by_their_place_in_the_file_system() -> None:
@@ -121,3 +142,25 @@ def test_binaries_without_go_build_information_have_none() -> None:
     assert read_buildinfo(b"\xff Go buildinf:\x08\x00" + b"\0" * 16) is not None  # pre-1.18
     truncated = b"\xff Go buildinf:\x08\x02" + b"\0" * 16 + b"\xff\xff\xff\x7f"
     assert isinstance(read_buildinfo(truncated), str)
+
+
+def test_unpacked_java_manifests_and_maven_coordinates_are_inventory(tmp_path: Path) -> None:
+    app = tmp_path / "webapp" / "WEB-INF" / "classes" / "META-INF"
+    (app / "maven" / "com.kaspersky.android-components" / "core").mkdir(parents=True)
+    (app / "MANIFEST.MF").write_text(
+        "Manifest-Version: 1.0\nImplementation-Title: TEST scanner\n"
+        "Implementation-Vendor: AO Kaspersky Lab\n\nName: x\nImplementation-Vendor: ignored\n"
+    )
+    (app / "maven" / "com.kaspersky.android-components" / "core" / "pom.properties").write_text(
+        "groupId=com.kaspersky.android-components\nartifactId=core\nversion=1.0-TEST\n"
+    )
+    benign = tmp_path / "other" / "META-INF"
+    benign.mkdir(parents=True)
+    (benign / "MANIFEST.MF").write_text("Implementation-Vendor: TEST Kasper Systems ApS\n")
+    result = audit([tmp_path], AuditOptions(display_base=tmp_path))
+    flagged = sorted(f.artifact.rsplit("META-INF/", 1)[-1] for f in result.findings)
+    assert flagged == [
+        "MANIFEST.MF",
+        "maven/com.kaspersky.android-components/core/pom.properties",
+    ]
+    assert all(f.artifact.startswith("webapp/") for f in result.findings)
