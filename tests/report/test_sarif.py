@@ -23,6 +23,12 @@ GOLDEN = FIXTURES / "golden"
 CASES = {
     "demo.sarif": ["fixtures/demo"],
     "npm-generated.sarif": ["fixtures/sbom/generated/npm-hexa-ui-icons"],
+    "appliance.sarif": [
+        "fixtures/appliance",
+        "fixtures/images",
+        "fixtures/inventory",
+        "fixtures/hostile/archives",
+    ],
 }
 
 
@@ -122,7 +128,8 @@ def test_sarif_multitool_accepts_our_output_for_github(tmp_path: Path) -> None:
     broken = tmp_path / "broken.json"
     broken.write_text("{")
     out = tmp_path / "audit.sarif"
-    out.write_text(render_sarif(audit(["fixtures/demo", "fixtures/sbom/generated", broken])))
+    inputs = ["fixtures/demo", "fixtures/sbom/generated", *CASES["appliance.sarif"], broken]
+    out.write_text(render_sarif(audit(inputs)))
     assert shutil.which("bash")
     done = subprocess.run([*command, str(out)], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
