@@ -99,8 +99,30 @@ def scan(
         Path | None, typer.Option("--output", "-o", help="Write the report here (default: stdout).")
     ] = None,
     fail_on: Annotated[
-        FailOn, typer.Option("--fail-on", help="Lowest finding level that makes the exit code 1.")
-    ] = FailOn.WARNING,
+        FailOn | None,
+        typer.Option(
+            "--fail-on",
+            help="Lowest finding level that makes the exit code 1 "
+            "[default: the configuration's fail-on, else warning].",
+            show_default=False,
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="Configuration file (default: .kaspersky-audit.toml, else "
+            "[tool.kaspersky-audit] in pyproject.toml, in the working directory).",
+        ),
+    ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline",
+            help="SARIF of an accepted earlier audit: findings already in it are marked "
+            "unchanged and do not count; only new ones fail the run.",
+        ),
+    ] = None,
     db: DbOption = None,
     db_overlay: OverlayOption = None,
     max_file_size: Annotated[
@@ -151,9 +173,13 @@ def scan(
 ) -> None:
     """Audit SBOMs, binaries, packages, archives, images and firmware for Kaspersky software."""
     from auditor.api import AuditOptions, audit
+    from auditor.baseline import apply_baseline, load_baseline
+    from auditor.config import apply_ignores, load_config
     from auditor.ingest.containers import Limits
 
     try:
+        settings, source = load_config(config)
+        accepted = load_baseline(baseline) if baseline is not None else None
         options = AuditOptions(
             db_path=db,
             max_file_size=max_file_size,
@@ -169,6 +195,10 @@ def scan(
         result = audit(paths, options)
     except AuditorError as exc:
         _fail(str(exc))
+    fail_on = fail_on or settings.fail_on or FailOn.WARNING
+    result = apply_ignores(result, settings, source)
+    if accepted is not None and baseline is not None:
+        result = apply_baseline(result, accepted, str(baseline))
     text = _render(result, output_format, fail_on)
     if output is None:
         sys.stdout.write(text)

@@ -337,6 +337,15 @@ class OemNote:
 
 
 @dataclass(frozen=True, slots=True)
+class Suppression:
+    """Why a finding is accepted: an ignore entry of the configuration file."""
+
+    reason: str
+    source: str  # "<config file>: ignore[<index>]"
+    expires: str = ""  # ISO date, empty when the entry never expires
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """A conclusion about one record: what it is, how sure, and every piece of evidence."""
 
@@ -358,6 +367,16 @@ class Finding:
     oem: tuple[str, ...] = ()
     #: The same relationships, with what reports show of them.
     oem_notes: tuple[OemNote, ...] = ()
+    #: Set when a configured ignore entry accepts this finding (kept in reports, never counted).
+    suppression: Suppression | None = None
+    #: "new" or "unchanged" when the run compares with a baseline (``--baseline``); else "".
+    baseline_state: str = ""
+
+    @property
+    def active(self) -> bool:
+        """True when the finding counts towards the verdict: not suppressed, not in the
+        accepted baseline."""
+        return self.suppression is None and self.baseline_state != "unchanged"
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,6 +391,13 @@ class AuditResult:
     tool_version: str
     problems: dict[str, tuple[str, ...]] = field(default_factory=dict)
     database: Database | None = None
+    #: Notes about the run's configuration (expired ignores, unused ignores, the baseline).
+    notices: tuple[str, ...] = ()
+
+    @property
+    def active_findings(self) -> tuple[Finding, ...]:
+        """Findings that count: neither suppressed nor unchanged since the baseline."""
+        return tuple(f for f in self.findings if f.active)
 
     @property
     def not_inspected(self) -> tuple[Skipped, ...]:

@@ -33,7 +33,7 @@ def failing(result: AuditResult, fail_on: FailOn) -> int:
     if fail_on is FailOn.NEVER:
         return 0
     threshold = Level(fail_on.value)
-    return sum(1 for finding in result.findings if finding.level >= threshold)
+    return sum(1 for finding in result.active_findings if finding.level >= threshold)
 
 
 def exit_code(result: AuditResult, fail_on: FailOn) -> ExitCode:

@@ -54,6 +54,16 @@ def _finding(finding: Finding) -> dict[str, Any]:
             for note in finding.oem_notes
         ],
         "fingerprint": finding.fingerprint,
+        "suppression": (
+            {
+                "reason": finding.suppression.reason,
+                "source": finding.suppression.source,
+                "expires": finding.suppression.expires or None,
+            }
+            if finding.suppression
+            else None
+        ),
+        "baselineState": finding.baseline_state or None,
         "evidence": [
             {
                 "indicator": hit.indicator_id,
@@ -79,7 +89,7 @@ def _finding(finding: Finding) -> dict[str, Any]:
 def build_json(result: AuditResult, fail_on: FailOn) -> dict[str, Any]:
     """The report as plain data."""
     counts = {"error": 0, "warning": 0, "note": 0}
-    for finding in result.findings:
+    for finding in result.active_findings:
         counts[finding.level.value] += 1
     return {
         "schema": SCHEMA_ID,
@@ -94,7 +104,12 @@ def build_json(result: AuditResult, fail_on: FailOn) -> dict[str, Any]:
             "records": sum(len(d.components) for d in result.documents),
             "notInspected": len(result.not_inspected),
             "notAnSbom": len(result.skipped) - len(result.not_inspected),
+            "suppressed": sum(1 for f in result.findings if f.suppression is not None),
+            "unchangedSinceBaseline": sum(
+                1 for f in result.findings if f.baseline_state == "unchanged"
+            ),
         },
+        "notices": list(result.notices),
         "findings": [_finding(f) for f in sort_findings(result.findings)],
         "documents": [
             {

@@ -40,6 +40,11 @@ NOTIFICATIONS = (
         "SchemaProblems",
         "An SBOM breaks its schema; it was audited as far as it could be read.",
     ),
+    (
+        "KAS903",
+        "ConfigurationNotice",
+        "A note on the run's configuration: an expired or unused ignore entry, or the baseline.",
+    ),
 )
 
 
@@ -206,6 +211,21 @@ def _result(finding: Finding, rule_index: int, artifact_index: int) -> dict[str,
     }
     if related:
         result["relatedLocations"] = related[:1000]
+    if finding.suppression is not None:
+        suppression = finding.suppression
+        result["suppressions"] = [
+            {
+                "kind": "external",
+                "status": "accepted",
+                "justification": suppression.reason,
+                "properties": {
+                    "source": suppression.source,
+                    **({"expires": suppression.expires} if suppression.expires else {}),
+                },
+            }
+        ]
+    if finding.baseline_state:
+        result["baselineState"] = finding.baseline_state
     return result
 
 
@@ -302,7 +322,7 @@ def build_sarif(result: AuditResult) -> dict[str, Any]:
             }
         )
     levels = {level.value: 0 for level in Level}
-    for finding in result.findings:
+    for finding in result.active_findings:
         levels[finding.level.value] += 1
     run: dict[str, Any] = {
         "tool": {
@@ -330,6 +350,20 @@ def build_sarif(result: AuditResult) -> dict[str, Any]:
             {
                 "executionSuccessful": result.complete,
                 "toolExecutionNotifications": notifications,
+                **(
+                    {
+                        "toolConfigurationNotifications": [
+                            {
+                                "descriptor": {"id": "KAS903"},
+                                "level": "warning" if "expired" in notice else "note",
+                                "message": {"text": notice},
+                            }
+                            for notice in result.notices
+                        ]
+                    }
+                    if result.notices
+                    else {}
+                ),
             }
         ],
         "columnKind": "unicodeCodePoints",

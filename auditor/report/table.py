@@ -66,11 +66,28 @@ def render_table(result: AuditResult, fail_on: FailOn) -> str:
         if result.database
         else {}
     )
-    for finding in sort_findings(result.findings):
+    for finding in sort_findings(result.active_findings):
         out.extend(_block(finding, remediation))
         out.append("")
-    if not result.findings:
+    if not result.active_findings:
         out.extend(["No Kaspersky software found in the inputs that were read.", ""])
+    suppressed = [f for f in sort_findings(result.findings) if f.suppression is not None]
+    if suppressed:
+        out.append(f"SUPPRESSED ({len(suppressed)}, not counted)")
+        for finding in suppressed:
+            assert finding.suppression is not None
+            out.append(
+                f"  {finding.rule_id} {finding.component.display} at {_where(finding)}: "
+                f"{finding.suppression.reason} [{finding.suppression.source}]"
+            )
+        out.append("")
+    unchanged = sum(1 for f in result.findings if f.baseline_state == "unchanged")
+    if unchanged:
+        out.extend([f"{unchanged} finding(s) unchanged since the baseline (not shown).", ""])
+    if result.notices:
+        out.append("CONFIGURATION")
+        out.extend(f"  {notice}" for notice in result.notices)
+        out.append("")
     problems = {path: items for path, items in result.problems.items() if items}
     if problems:
         out.append("SCHEMA PROBLEMS (audited anyway, as far as readable)")
@@ -92,7 +109,7 @@ def render_table(result: AuditResult, fail_on: FailOn) -> str:
             out.append(f"  ... and {len(ignored) - 20} more")
         out.append("")
     counts = dict.fromkeys(("error", "warning", "note"), 0)
-    for finding in result.findings:
+    for finding in result.active_findings:
         counts[finding.level.value] += 1
     word = verdict(result, fail_on).upper()
     out.append(
