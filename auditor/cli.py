@@ -45,6 +45,17 @@ class OutputFormat(str, enum.Enum):
     TABLE = "table"
     SARIF = "sarif"
     JSON = "json"
+    MARKDOWN = "markdown"
+
+
+#: The format an output file gets from its extension when no --format is given for it.
+_BY_EXTENSION = {
+    ".sarif": OutputFormat.SARIF,
+    ".json": OutputFormat.JSON,
+    ".md": OutputFormat.MARKDOWN,
+    ".markdown": OutputFormat.MARKDOWN,
+    ".txt": OutputFormat.TABLE,
+}
 
 
 def _version(value: bool) -> None:
@@ -93,10 +104,23 @@ def scan(
         ),
     ],
     output_format: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="Report format.")
-    ] = OutputFormat.TABLE,
+        list[OutputFormat] | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Report format (repeatable, paired in order with --output) "
+            "[default: table, or from the --output file's extension].",
+            show_default=False,
+        ),
+    ] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the report here (default: stdout).")
+        list[Path] | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write a report here (repeatable; default: stdout). "
+            "Example: -f sarif -o audit.sarif -f markdown -o summary.md",
+        ),
     ] = None,
     fail_on: Annotated[
         FailOn | None,
@@ -199,21 +223,42 @@ def scan(
     result = apply_ignores(result, settings, source)
     if accepted is not None and baseline is not None:
         result = apply_baseline(result, accepted, str(baseline))
-    text = _render(result, output_format, fail_on)
-    if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    else:
+    reports = _pair_outputs(output_format or [], output or [])
+    for fmt, target in reports:
+        text = _render(result, fmt, fail_on)
+        if target is None:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            continue
         try:
-            output.write_text(text, encoding="utf-8")
+            target.write_text(text, encoding="utf-8")
         except OSError as exc:
-            _fail(f"cannot write {output}: {exc.strerror or exc}")
-        if output_format is not OutputFormat.TABLE:
-            from auditor.report.table import render_table
+            _fail(f"cannot write {target}: {exc.strerror or exc}")
+    written = [str(target) for _, target in reports if target is not None]
+    if written:
+        from auditor.report.table import render_table
 
-            summary = render_table(result, fail_on).rstrip("\n").rsplit("\n", 1)[-1]
-            typer.echo(f"{summary}\nReport written to {output}", err=True)
+        summary = render_table(result, fail_on).rstrip("\n").rsplit("\n", 1)[-1]
+        typer.echo(f"{summary}\nReport(s) written to {', '.join(written)}", err=True)
     raise typer.Exit(int(exit_code(result, fail_on)))
+
+
+def _pair_outputs(
+    formats: list[OutputFormat], outputs: list[Path]
+) -> list[tuple[OutputFormat, Path | None]]:
+    """(format, file) pairs: formats and outputs pair in order; an output without a format
+    takes it from its extension; one format without an output goes to stdout."""
+    if not outputs:
+        if len(formats) > 1:
+            _fail("several --format options need one --output each")
+        return [(formats[0] if formats else OutputFormat.TABLE, None)]
+    if not formats:
+        return [
+            (_BY_EXTENSION.get(path.suffix.lower(), OutputFormat.TABLE), path) for path in outputs
+        ]
+    if len(formats) != len(outputs):
+        _fail(f"{len(formats)} --format option(s) but {len(outputs)} --output option(s)")
+    return list(zip(formats, outputs, strict=True))
 
 
 @app.command(epilog=EXIT_CODES_HELP)
@@ -293,6 +338,10 @@ def _render(result: object, output_format: OutputFormat, fail_on: FailOn) -> str
         from auditor.report.json_report import render_json
 
         return render_json(result, fail_on)
+    if output_format is OutputFormat.MARKDOWN:
+        from auditor.report.markdown import render_markdown
+
+        return render_markdown(result, fail_on)
     assert_never(output_format)
 
 
