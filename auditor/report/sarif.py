@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 from auditor import __version__
+from auditor.ingest.containers import SEPARATOR
 from auditor.intel.load import Database
 from auditor.messages import evidence_line
 from auditor.models import (
@@ -44,6 +45,11 @@ NOTIFICATIONS = (
         "KAS903",
         "ConfigurationNotice",
         "A note on the run's configuration: an expired or unused ignore entry, or the baseline.",
+    ),
+    (
+        "KAS904",
+        "ResultsLimited",
+        "More results than GitHub code scanning accepts in one run: the most severe are kept.",
     ),
 )
 
@@ -149,9 +155,19 @@ def _oem(note: OemNote) -> dict[str, Any]:
     return entry
 
 
+def outer_file(artifact: str) -> str:
+    """The real file a location chain starts from (``fw.bin!/rootfs!/x.so`` -> ``fw.bin``)."""
+    return artifact.split(SEPARATOR, 1)[0]
+
+
 def _result(finding: Finding, rule_index: int, artifact_index: int) -> dict[str, Any]:
+    """One SARIF result. A finding inside a container is located on the real file the chain
+    starts from (a path GitHub can show and that exists in the repository), with the chain as a
+    logical location and in the message."""
     component = finding.component
-    location = _physical(finding.artifact, artifact_index, finding.region)
+    nested = SEPARATOR in finding.artifact
+    uri = outer_file(finding.artifact)
+    location = _physical(uri, artifact_index, None if nested else finding.region)
     location["logicalLocations"] = [
         {
             "name": component.display,
@@ -159,21 +175,36 @@ def _result(finding: Finding, rule_index: int, artifact_index: int) -> dict[str,
             "kind": "element",
         }
     ]
+    if nested:
+        location["logicalLocations"].insert(
+            0,
+            {
+                "name": finding.artifact.rsplit(SEPARATOR, 1)[-1],
+                "fullyQualifiedName": finding.artifact,
+                "kind": "resource",
+            },
+        )
     related = []
     regions = finding.evidence_regions or (None,) * len(finding.hits)
     for number, (hit, region) in enumerate(zip(finding.hits, regions, strict=False), start=1):
-        entry = _physical(finding.artifact, artifact_index, region)
-        _binary_place(entry, hit.where, hit.value)
+        entry = _physical(uri, artifact_index, None if nested else region)
+        if not nested:  # offsets and lines inside a member mean nothing on the outer file
+            _binary_place(entry, hit.where, hit.value)
         entry["id"] = number
         entry["message"] = {"text": f"Evidence: {evidence_line(hit)}. Source: {hit.sources[0]}"}
         related.append(entry)
+    message = finding.message + (f" Found at {finding.artifact}." if nested else "")
     result: dict[str, Any] = {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
         "level": finding.level.value,
-        "message": {"text": finding.message},
+        "message": {"text": message},
         "locations": [location],
-        "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
+        "partialFingerprints": {
+            FINGERPRINT_KEY: finding.fingerprint,
+            # code scanning matches alerts by this key; ours survives unrelated edits
+            "primaryLocationLineHash": f"{finding.fingerprint}:1",
+        },
         "properties": {
             "confidence": finding.confidence.value,
             "detectionClass": finding.detection_class.value,
@@ -245,6 +276,58 @@ def _notification(skipped: Skipped, index: int | None) -> dict[str, Any]:
     }
 
 
+#: GitHub code scanning accepts 25,000 results per run and shows the top 5,000.
+MAX_RESULTS = 5_000
+#: Files found while walking that are not SBOMs: listed one by one up to this many per input,
+#: then summarised (a root file system holds thousands).
+MAX_IGNORED_LISTED = 100
+
+
+def limit_results(ordered: list[Finding]) -> tuple[list[Finding], list[Finding]]:
+    """At most :data:`MAX_RESULTS`, the most severe first, in the original order."""
+    if len(ordered) <= MAX_RESULTS:
+        return ordered, []
+    rank = sorted(range(len(ordered)), key=lambda i: (-ordered[i].level.rank, i))
+    keep = set(rank[:MAX_RESULTS])
+    return (
+        [f for i, f in enumerate(ordered) if i in keep],
+        [f for i, f in enumerate(ordered) if i not in keep],
+    )
+
+
+def _ignored_group(path: str) -> str:
+    """Where an ignored file is counted: its container file, or its directory."""
+    return outer_file(path) if SEPARATOR in path else path.rsplit("/", 1)[0] if "/" in path else "."
+
+
+def _notifications(result: AuditResult, artifact_index: dict[str, int]) -> list[dict[str, Any]]:
+    """One notification per input not inspected; files that are merely not SBOMs are listed
+    up to :data:`MAX_IGNORED_LISTED` per top-level input, then counted."""
+    notes: list[dict[str, Any]] = []
+    ignored: dict[str, list[Skipped]] = {}
+    for skipped in sorted(result.skipped, key=lambda s: s.path):
+        if skipped.disposition is Disposition.NOT_INSPECTED:
+            notes.append(_notification(skipped, artifact_index.get(skipped.path)))
+        else:
+            ignored.setdefault(_ignored_group(skipped.path), []).append(skipped)
+    for top, items in sorted(ignored.items()):
+        notes.extend(
+            _notification(s, artifact_index.get(s.path)) for s in items[:MAX_IGNORED_LISTED]
+        )
+        if len(items) > MAX_IGNORED_LISTED:
+            notes.append(
+                {
+                    "descriptor": {"id": "KAS901"},
+                    "level": "note",
+                    "message": {
+                        "text": f"{top}: {len(items) - MAX_IGNORED_LISTED} more files are not "
+                        "SBOMs, binaries or package records (not listed one by one)"
+                    },
+                }
+            )
+    return notes
+
+
 def sort_findings(findings: tuple[Finding, ...]) -> list[Finding]:
     """Deterministic order: by file, position, rule, fingerprint."""
     return sorted(
@@ -282,7 +365,13 @@ def build_sarif(result: AuditResult) -> dict[str, Any]:
         if document.sha256:
             artifact["hashes"] = {"sha-256": document.sha256}
         artifacts.append(artifact)
+    listed: dict[str, int] = {}
     for skipped in sorted(result.skipped, key=lambda s: s.path):
+        if skipped.disposition is not Disposition.NOT_INSPECTED:
+            top = _ignored_group(skipped.path)
+            listed[top] = listed.get(top, 0) + 1
+            if listed[top] > MAX_IGNORED_LISTED:
+                continue
         if skipped.path not in artifact_index:
             artifact_index[skipped.path] = len(artifacts)
             artifacts.append(
@@ -291,14 +380,24 @@ def build_sarif(result: AuditResult) -> dict[str, Any]:
                     "properties": {"status": skipped.disposition.value},
                 }
             )
+    ordered = sort_findings(result.findings)
+    kept, dropped = limit_results(ordered)
     results = [
-        _result(f, rule_index[f.rule_id], artifact_index[f.artifact])
-        for f in sort_findings(result.findings)
+        _result(f, rule_index[f.rule_id], artifact_index[outer_file(f.artifact)]) for f in kept
     ]
-    notifications = [
-        _notification(s, artifact_index.get(s.path))
-        for s in sorted(result.skipped, key=lambda s: s.path)
-    ]
+    notifications = _notifications(result, artifact_index)
+    if dropped:
+        notifications.append(
+            {
+                "descriptor": {"id": "KAS904"},
+                "level": "warning",
+                "message": {
+                    "text": f"{len(dropped)} of {len(ordered)} results were left out to stay "
+                    f"within GitHub code scanning's limit of {MAX_RESULTS} results per run "
+                    "(the most severe are kept); the JSON report (--format json) lists all."
+                },
+            }
+        )
     for path in sorted(result.problems):
         problems = result.problems[path]
         shown = "; ".join(problems[:10]) + (

@@ -133,3 +133,48 @@ def test_sarif_multitool_accepts_our_output_for_github(tmp_path: Path) -> None:
     assert shutil.which("bash")
     done = subprocess.run([*command, str(out)], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_findings_inside_containers_point_at_the_real_file_with_the_chain_logically() -> None:
+    log = json.loads(render_sarif(audit(["fixtures/appliance/acme-endpoint-agent-TEST.msi"])))
+    validate(log)
+    [result] = [r for r in log["runs"][0]["results"] if "acmeav.dll" in r["message"]["text"]]
+    location = result["locations"][0]
+    assert location["physicalLocation"]["artifactLocation"]["uri"] == (
+        "fixtures/appliance/acme-endpoint-agent-TEST.msi"
+    )
+    chain = "fixtures/appliance/acme-endpoint-agent-TEST.msi!/agent.cab!/acmeav.dll"
+    assert location["logicalLocations"][0]["fullyQualifiedName"] == chain
+    assert result["message"]["text"].endswith(f"Found at {chain}.")
+    assert result["partialFingerprints"]["primaryLocationLineHash"].endswith(":1")
+
+
+def test_more_results_than_github_shows_keeps_the_most_severe_and_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import auditor.report.sarif as sarif
+
+    result = audit(["fixtures/demo"])
+    monkeypatch.setattr(sarif, "MAX_RESULTS", 2)
+    log = json.loads(render_sarif(result))
+    results = log["runs"][0]["results"]
+    assert [r["level"] for r in results] == ["error", "error"]
+    notes = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    [limited] = [n for n in notes if n["descriptor"]["id"] == "KAS904"]
+    assert f"{len(result.findings) - 2} of {len(result.findings)}" in limited["message"]["text"]
+
+
+def test_thousands_of_ignored_files_are_summarised_not_listed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import auditor.report.sarif as sarif
+
+    for index in range(7):
+        (tmp_path / f"readme{index}.txt").write_text("hello")
+    monkeypatch.setattr(sarif, "MAX_IGNORED_LISTED", 3)
+    log = json.loads(render_sarif(audit([tmp_path])))
+    notes = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    ignored = [n for n in notes if n["descriptor"]["id"] == "KAS901"]
+    assert len(ignored) == 4  # three listed, then one summary
+    assert "4 more files are not SBOMs" in ignored[-1]["message"]["text"]
+    assert len(log["runs"][0]["artifacts"]) == 3
