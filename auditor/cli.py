@@ -147,6 +147,22 @@ def scan(
             "unchanged and do not count; only new ones fail the run.",
         ),
     ] = None,
+    category: Annotated[
+        str | None,
+        typer.Option(
+            "--category",
+            help="Code-scanning category written to SARIF automationDetails "
+            "(keeps several audits of one repository apart).",
+        ),
+    ] = None,
+    timestamps: Annotated[
+        bool,
+        typer.Option(
+            "--timestamps",
+            help="Record start and end times in SARIF (off by default: identical inputs "
+            "then give byte-identical reports).",
+        ),
+    ] = False,
     db: DbOption = None,
     db_overlay: OverlayOption = None,
     max_file_size: Annotated[
@@ -216,16 +232,26 @@ def scan(
                 max_seconds=max_seconds,
             ),
         )
+        started = _utc_now() if timestamps else ""
         result = audit(paths, options)
     except AuditorError as exc:
         _fail(str(exc))
+    from auditor.report.context import RunContext, git_provenance
+
+    context = RunContext(
+        arguments=("kaspersky-audit", *sys.argv[1:]),
+        start_utc=started,
+        end_utc=_utc_now() if timestamps else "",
+        category=category or "",
+        provenance=git_provenance(),
+    )
     fail_on = fail_on or settings.fail_on or FailOn.WARNING
     result = apply_ignores(result, settings, source)
     if accepted is not None and baseline is not None:
         result = apply_baseline(result, accepted, str(baseline))
     reports = _pair_outputs(output_format or [], output or [])
     for fmt, target in reports:
-        text = _render(result, fmt, fail_on)
+        text = _render(result, fmt, fail_on, context)
         if target is None:
             sys.stdout.write(text)
             sys.stdout.flush()
@@ -322,7 +348,16 @@ def demo(
     raise typer.Exit(0 if result.complete else int(ExitCode.INCOMPLETE))
 
 
-def _render(result: object, output_format: OutputFormat, fail_on: FailOn) -> str:
+def _utc_now() -> str:
+    import datetime
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return now.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _render(
+    result: object, output_format: OutputFormat, fail_on: FailOn, context: object = None
+) -> str:
     from auditor.models import AuditResult
 
     assert isinstance(result, AuditResult)
@@ -331,9 +366,10 @@ def _render(result: object, output_format: OutputFormat, fail_on: FailOn) -> str
 
         return render_table(result, fail_on)
     if output_format is OutputFormat.SARIF:
+        from auditor.report.context import RunContext
         from auditor.report.sarif import render_sarif
 
-        return render_sarif(result)
+        return render_sarif(result, context if isinstance(context, RunContext) else None)
     if output_format is OutputFormat.JSON:
         from auditor.report.json_report import render_json
 

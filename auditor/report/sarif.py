@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from pathlib import PurePath
 from typing import Any
 from urllib.parse import quote
@@ -21,6 +22,7 @@ from auditor.models import (
     Region,
     Skipped,
 )
+from auditor.report.context import RunContext
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 TOOL_NAME = "kaspersky-sbom-auditor"
@@ -193,6 +195,11 @@ def _result(finding: Finding, rule_index: int, artifact_index: int) -> dict[str,
         entry["id"] = number
         entry["message"] = {"text": f"Evidence: {evidence_line(hit)}. Source: {hit.sources[0]}"}
         related.append(entry)
+    if len(finding.dependency_path) > 1:
+        entry = _physical(uri, artifact_index, None if nested else finding.region)
+        entry["id"] = len(related) + 1
+        entry["message"] = {"text": "Dependency path: " + " > ".join(finding.dependency_path)}
+        related.append(entry)
     message = finding.message + (f" Found at {finding.artifact}." if nested else "")
     result: dict[str, Any] = {
         "ruleId": finding.rule_id,
@@ -264,7 +271,7 @@ def _notification(skipped: Skipped, index: int | None) -> dict[str, Any]:
     inspected = skipped.disposition is Disposition.NOT_INSPECTED
     descriptor = "KAS900" if inspected else "KAS901"
     location: dict[str, Any] = {
-        "physicalLocation": {"artifactLocation": {"uri": artifact_uri(skipped.path)}}
+        "physicalLocation": {"artifactLocation": {"uri": artifact_uri(outer_file(skipped.path))}}
     }
     if index is not None:
         location["physicalLocation"]["artifactLocation"]["index"] = index
@@ -307,12 +314,13 @@ def _notifications(result: AuditResult, artifact_index: dict[str, int]) -> list[
     ignored: dict[str, list[Skipped]] = {}
     for skipped in sorted(result.skipped, key=lambda s: s.path):
         if skipped.disposition is Disposition.NOT_INSPECTED:
-            notes.append(_notification(skipped, artifact_index.get(skipped.path)))
+            notes.append(_notification(skipped, artifact_index.get(outer_file(skipped.path))))
         else:
             ignored.setdefault(_ignored_group(skipped.path), []).append(skipped)
     for top, items in sorted(ignored.items()):
         notes.extend(
-            _notification(s, artifact_index.get(s.path)) for s in items[:MAX_IGNORED_LISTED]
+            _notification(s, artifact_index.get(outer_file(s.path)))
+            for s in items[:MAX_IGNORED_LISTED]
         )
         if len(items) > MAX_IGNORED_LISTED:
             notes.append(
@@ -342,8 +350,9 @@ def sort_findings(findings: tuple[Finding, ...]) -> list[Finding]:
     )
 
 
-def build_sarif(result: AuditResult) -> dict[str, Any]:
-    """The SARIF log as plain data."""
+def build_sarif(result: AuditResult, context: RunContext | None = None) -> dict[str, Any]:
+    """The SARIF log as plain data; ``context`` adds the command line, times, category and
+    version-control provenance (left out by default, so output stays byte-identical)."""
     db = result.database
     if db is None:
         raise ValueError("SARIF needs the database the audit ran with")
@@ -382,6 +391,12 @@ def build_sarif(result: AuditResult) -> dict[str, Any]:
             )
     ordered = sort_findings(result.findings)
     kept, dropped = limit_results(ordered)
+    for shown, index in artifact_index.items():  # a file inside a container names it, and
+        parent, _, member = shown.rpartition(SEPARATOR)  # its URI is relative to it (SARIF
+        if parent in artifact_index:  # 3.24.2/3.24.3)
+            artifacts[index]["parentIndex"] = artifact_index[parent]
+            artifacts[index]["location"] = {"uri": quote(member, safe="/")}
+            artifacts[index].setdefault("properties", {})["path"] = shown
     results = [
         _result(f, rule_index[f.rule_id], artifact_index[outer_file(f.artifact)]) for f in kept
     ]
@@ -412,8 +427,12 @@ def build_sarif(result: AuditResult) -> dict[str, Any]:
                     {
                         "physicalLocation": {
                             "artifactLocation": {
-                                "uri": artifact_uri(path),
-                                "index": artifact_index[path],
+                                "uri": artifact_uri(outer_file(path)),
+                                **(
+                                    {"index": artifact_index[outer_file(path)]}
+                                    if outer_file(path) in artifact_index
+                                    else {}
+                                ),
                             }
                         }
                     }
@@ -470,19 +489,58 @@ def build_sarif(result: AuditResult) -> dict[str, Any]:
         "results": results,
         "properties": {
             "vendorDb": {"version": db.version, "digest": db.digest},
-            "coverage": {
-                "inputs": len(result.documents) + len(result.skipped),
-                "inspected": len(result.documents),
-                "notInspected": len(result.not_inspected),
-                "notAnSbom": len(result.skipped) - len(result.not_inspected),
-                "records": sum(len(d.components) for d in result.documents),
-            },
+            "coverage": _coverage(result),
             "resultsByLevel": levels,
         },
     }
+    if context is not None:
+        _apply_context(run, context)
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
-def render_sarif(result: AuditResult) -> str:
+def render_sarif(result: AuditResult, context: RunContext | None = None) -> str:
     """SARIF text: sorted keys, two-space indent, UTF-8, trailing newline."""
-    return json.dumps(build_sarif(result), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    log = build_sarif(result, context)
+    return json.dumps(log, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _apply_context(run: dict[str, Any], context: RunContext) -> None:
+    invocation = run["invocations"][0]
+    if context.arguments:
+        invocation["arguments"] = list(context.arguments)
+        invocation["commandLine"] = " ".join(shlex.quote(a) for a in context.arguments)
+    if context.start_utc:
+        invocation["startTimeUtc"] = context.start_utc
+    if context.end_utc:
+        invocation["endTimeUtc"] = context.end_utc
+    if context.category:
+        run["automationDetails"] = {"id": context.category.rstrip("/") + "/"}
+    if context.provenance is not None:
+        entry = {
+            "repositoryUri": context.provenance.repository_uri,
+            "revisionId": context.provenance.revision_id,
+        }
+        if context.provenance.branch:
+            entry["branch"] = context.provenance.branch
+        run["versionControlProvenance"] = [entry]
+
+
+def _coverage(result: AuditResult) -> dict[str, Any]:
+    """What was seen, read and not read, by format and by reason."""
+    by_format: dict[str, int] = {}
+    for document in result.documents:
+        by_format[document.format.value] = by_format.get(document.format.value, 0) + 1
+    reasons: dict[str, int] = {}
+    for skipped in result.not_inspected:
+        reason = skipped.reason.split(":", 1)[0][:80]
+        reasons[reason] = reasons.get(reason, 0) + 1
+    return {
+        "inputs": len(result.documents) + len(result.skipped),
+        "inspected": len(result.documents),
+        "notInspected": len(result.not_inspected),
+        "notAnSbom": len(result.skipped) - len(result.not_inspected),
+        "records": sum(len(d.components) for d in result.documents),
+        "inspectedByFormat": by_format,
+        "notInspectedByReason": reasons,
+        "suppressed": sum(1 for f in result.findings if f.suppression is not None),
+    }

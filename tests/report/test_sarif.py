@@ -178,3 +178,40 @@ def test_thousands_of_ignored_files_are_summarised_not_listed(
     assert len(ignored) == 4  # three listed, then one summary
     assert "4 more files are not SBOMs" in ignored[-1]["message"]["text"]
     assert len(log["runs"][0]["artifacts"]) == 3
+
+
+def test_the_cli_records_its_invocation_category_and_checkout(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from auditor.cli import app
+    from auditor.report.context import git_provenance
+
+    out = tmp_path / "a.sarif"
+    args = ["scan", "fixtures/demo", "-f", "sarif", "-o", str(out), "--category", "sboms/demo"]
+    CliRunner().invoke(app, [*args, "--timestamps"])
+    log = json.loads(out.read_text())
+    validate(log)
+    run = log["runs"][0]
+    invocation = run["invocations"][0]
+    assert invocation["startTimeUtc"].endswith("Z") and invocation["endTimeUtc"].endswith("Z")
+    assert run["automationDetails"] == {"id": "sboms/demo/"}
+    provenance = git_provenance()
+    if provenance is not None:  # a git checkout with an origin (CI clones have one)
+        [entry] = run["versionControlProvenance"]
+        assert entry["revisionId"] == provenance.revision_id
+        assert "://" in entry["repositoryUri"]
+    CliRunner().invoke(app, args)
+    again = json.loads(out.read_text())["runs"][0]["invocations"][0]
+    assert "startTimeUtc" not in again  # times only when asked
+
+
+def test_remote_urls_become_uris_without_credentials(tmp_path: Path) -> None:
+    from auditor.report.context import _CREDENTIALS, _as_uri
+
+    assert _CREDENTIALS.sub("", "https://ci:s3cret@github.com/acme/fw") == (
+        "https://github.com/acme/fw"
+    )
+
+    assert _as_uri("git@github.com:acme/fw.git", tmp_path) == "ssh://git@github.com/acme/fw.git"
+    assert _as_uri("https://github.com/acme/fw", tmp_path) == "https://github.com/acme/fw"
+    assert _as_uri("../mirror", tmp_path).startswith("file:///")
