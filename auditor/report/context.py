@@ -17,6 +17,8 @@ class Provenance:
     repository_uri: str
     revision_id: str
     branch: str = ""
+    #: file:// URI of the checkout's top-level directory (SARIF SRCROOT)
+    root_uri: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,12 +57,14 @@ def git_provenance(directory: Path | None = None) -> Provenance | None:
             return None
         origin = _CREDENTIALS.sub("", git("config", "--get", "remote.origin.url"))
         branch = git("rev-parse", "--abbrev-ref", "HEAD")
+        top = git("rev-parse", "--show-toplevel")
     except (OSError, subprocess.SubprocessError):
         return None
     uri = _as_uri(origin, directory or Path.cwd())
     if not uri:
         return None
-    return Provenance(uri, revision, "" if branch == "HEAD" else branch)
+    root = Path(top).as_uri().rstrip("/") + "/" if top else ""
+    return Provenance(uri, revision, "" if branch == "HEAD" else branch, root)
 
 
 _SCP_LIKE = re.compile(r"^(?P<user>[\w.-]+@)?(?P<host>[\w.-]+):(?P<path>[^/].*)$")

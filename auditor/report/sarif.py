@@ -516,12 +516,15 @@ def _apply_context(run: dict[str, Any], context: RunContext) -> None:
     if context.category:
         run["automationDetails"] = {"id": context.category.rstrip("/") + "/"}
     if context.provenance is not None:
-        entry = {
+        entry: dict[str, Any] = {
             "repositoryUri": context.provenance.repository_uri,
             "revisionId": context.provenance.revision_id,
         }
         if context.provenance.branch:
             entry["branch"] = context.provenance.branch
+        if context.provenance.root_uri:
+            entry["mappedTo"] = {"uriBaseId": "SRCROOT"}
+            run["originalUriBaseIds"] = {"SRCROOT": {"uri": context.provenance.root_uri}}
         run["versionControlProvenance"] = [entry]
 
 
