@@ -244,6 +244,7 @@ def scan(
         end_utc=_utc_now() if timestamps else "",
         category=category or "",
         provenance=git_provenance(),
+        base_uri=Path.cwd().resolve().as_uri().rstrip("/") + "/",
     )
     fail_on = fail_on or settings.fail_on or FailOn.WARNING
     result = apply_ignores(result, settings, source)

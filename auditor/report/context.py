@@ -31,6 +31,8 @@ class RunContext:
     end_utc: str = ""
     category: str = ""
     provenance: Provenance | None = None
+    #: file:// URI (with a trailing /) of the directory relative paths are relative to
+    base_uri: str = ""
 
 
 _CREDENTIALS = re.compile(r"(?<=://)[^/@]+@")

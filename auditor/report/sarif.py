@@ -522,10 +522,28 @@ def _apply_context(run: dict[str, Any], context: RunContext) -> None:
         }
         if context.provenance.branch:
             entry["branch"] = context.provenance.branch
-        if context.provenance.root_uri:
+        if context.provenance.root_uri and context.provenance.root_uri == context.base_uri:
+            # relative paths are relative to the checkout's root: say so everywhere
             entry["mappedTo"] = {"uriBaseId": "SRCROOT"}
             run["originalUriBaseIds"] = {"SRCROOT": {"uri": context.provenance.root_uri}}
+            _mark_relative(run)
         run["versionControlProvenance"] = [entry]
+
+
+def _mark_relative(node: Any) -> None:
+    """Give every relative artifactLocation the SRCROOT base."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            location = item.get("artifactLocation")
+            if isinstance(location, dict):
+                uri = str(location.get("uri", ""))
+                if uri and "://" not in uri and not uri.startswith("/"):
+                    location["uriBaseId"] = "SRCROOT"
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
 
 
 def _coverage(result: AuditResult) -> dict[str, Any]:
