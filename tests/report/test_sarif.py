@@ -130,9 +130,23 @@ def test_sarif_multitool_accepts_our_output_for_github(tmp_path: Path) -> None:
     out = tmp_path / "audit.sarif"
     inputs = ["fixtures/demo", "fixtures/sbom/generated", *CASES["appliance.sarif"], broken]
     out.write_text(render_sarif(audit(inputs)))
+    # and as the CLI writes it: invocation, times, category, git provenance when available
+    from typer.testing import CliRunner
+
+    from auditor.cli import app
+
+    cli = tmp_path / "cli.sarif"
+    CliRunner().invoke(
+        app,
+        ["scan", "fixtures/demo", "fixtures/appliance/netcam-fw-TEST.bin", "-f", "sarif"]
+        + ["-o", str(cli), "--category", "kaspersky/demo", "--timestamps"],
+    )
     assert shutil.which("bash")
-    done = subprocess.run([*command, str(out)], capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [*command, str(out), str(cli)], capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0, done.stdout + done.stderr
+    assert "warning" not in done.stdout, done.stdout
 
 
 def test_findings_inside_containers_point_at_the_real_file_with_the_chain_logically() -> None:
