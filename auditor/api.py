@@ -302,9 +302,10 @@ def _archive_record(display: str, data: bytes, members: list[str]) -> SbomDocume
     """The container file itself: its digest (a known wheel or tarball) and the paths of its
     members (an install path or a driver name is evidence even in a file no reader opens)."""
     name = display.rsplit("/", 1)[-1]
+    digest = hashlib.sha256(data).hexdigest()
     facts = (
         Fact(FieldKind.FILENAME, name, "/file/name"),
-        Fact(FieldKind.HASH, "sha256:" + hashlib.sha256(data).hexdigest(), "/file/sha256"),
+        Fact(FieldKind.HASH, "sha256:" + digest, "/file/sha256"),
         *(
             Fact(FieldKind.FILENAME, "/" + member, f"/members/{member}")
             for member in members[:MAX_MEMBER_NAMES]
@@ -314,7 +315,12 @@ def _archive_record(display: str, data: bytes, members: list[str]) -> SbomDocume
         ref=display, kind=ComponentKind.FILE, name=name, version="", pointer="", facts=facts
     )
     return SbomDocument(
-        path=display, format=SbomFormat.ARCHIVE, spec_version="", components=(component,), name=name
+        path=display,
+        format=SbomFormat.ARCHIVE,
+        spec_version="",
+        components=(component,),
+        name=name,
+        sha256=digest,
     )
 
 

@@ -46,6 +46,7 @@ class OutputFormat(str, enum.Enum):
     SARIF = "sarif"
     JSON = "json"
     MARKDOWN = "markdown"
+    HTML = "html"
 
 
 #: The format an output file gets from its extension when no --format is given for it.
@@ -55,6 +56,8 @@ _BY_EXTENSION = {
     ".md": OutputFormat.MARKDOWN,
     ".markdown": OutputFormat.MARKDOWN,
     ".txt": OutputFormat.TABLE,
+    ".html": OutputFormat.HTML,
+    ".htm": OutputFormat.HTML,
 }
 
 
@@ -379,6 +382,10 @@ def _render(
         from auditor.report.markdown import render_markdown
 
         return render_markdown(result, fail_on)
+    if output_format is OutputFormat.HTML:
+        from auditor.report.html import render_html
+
+        return render_html(result, fail_on)
     assert_never(output_format)
 
 
