@@ -256,6 +256,11 @@ def scan(
     reports = _pair_outputs(output_format or [], output or [])
     for fmt, target in reports:
         text = _render(result, fmt, fail_on, context)
+        if target is None and fmt is OutputFormat.TABLE:
+            from auditor.report.terminal import print_table
+
+            print_table(text)
+            continue
         if target is None:
             sys.stdout.write(text)
             sys.stdout.flush()
