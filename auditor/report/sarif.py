@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import shlex
@@ -498,10 +499,55 @@ def build_sarif(result: AuditResult, context: RunContext | None = None) -> dict[
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
-def render_sarif(result: AuditResult, context: RunContext | None = None) -> str:
-    """SARIF text: sorted keys, two-space indent, UTF-8, trailing newline."""
-    log = build_sarif(result, context)
+#: GitHub rejects SARIF files over 10 MB once gzip-compressed.
+MAX_GZIP_BYTES = 10_000_000
+
+
+def _dump(log: dict[str, Any]) -> str:
     return json.dumps(log, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _too_big(text: str) -> bool:
+    """Over (95% of) GitHub's upload limit once gzipped; cheap for small files."""
+    if len(text) <= MAX_GZIP_BYTES * 0.95:
+        return False
+    return len(gzip.compress(text.encode("utf-8"), 6)) > MAX_GZIP_BYTES * 0.95
+
+
+def render_sarif(result: AuditResult, context: RunContext | None = None) -> str:
+    """SARIF text: sorted keys, two-space indent, UTF-8, trailing newline. Shrunk, and says so,
+    when it would exceed GitHub's 10 MB (gzip) upload limit."""
+    log = build_sarif(result, context)
+    text = _dump(log)
+    if not _too_big(text):
+        return text
+    run = log["runs"][0]
+    notice: dict[str, Any] = {"descriptor": {"id": "KAS904"}, "level": "warning", "message": {}}
+    run["invocations"][0]["toolExecutionNotifications"].append(notice)
+    total = len(run["results"])
+
+    def say() -> None:
+        notice["message"]["text"] = (
+            "The report was shrunk to stay under GitHub's 10 MB (gzip) SARIF limit: evidence "
+            f"cut to ten pieces per result, {total - len(run['results'])} of {total} results "
+            "left out (the least severe); the JSON report lists everything."
+        )
+
+    for item in run["results"]:  # first: evidence beyond the ten strongest pieces
+        item["relatedLocations"] = item.get("relatedLocations", [])[:10]
+        item["properties"]["indicators"] = item["properties"]["indicators"][:10]
+    say()
+    text = _dump(log)
+    while _too_big(text) and run["results"]:  # then: the least severe results
+        keep = int(len(run["results"]) * 0.8)
+        ranked = sorted(
+            range(len(run["results"])),
+            key=lambda i: (-Level(run["results"][i]["level"]).rank, i),
+        )[:keep]
+        run["results"] = [run["results"][i] for i in sorted(ranked)]
+        say()
+        text = _dump(log)
+    return text
 
 
 def _apply_context(run: dict[str, Any], context: RunContext) -> None:

@@ -128,8 +128,9 @@ def test_sarif_multitool_accepts_our_output_for_github(tmp_path: Path) -> None:
     broken = tmp_path / "broken.json"
     broken.write_text("{")
     out = tmp_path / "audit.sarif"
-    inputs = ["fixtures/demo", "fixtures/sbom/generated", *CASES["appliance.sarif"], broken]
-    out.write_text(render_sarif(audit(inputs)))
+    text = render_sarif(audit(["fixtures", broken]))  # every fixture, and an unreadable file
+    validate(json.loads(text))
+    out.write_text(text)
     # and as the CLI writes it: invocation, times, category, git provenance when available
     from typer.testing import CliRunner
 
@@ -229,3 +230,24 @@ def test_remote_urls_become_uris_without_credentials(tmp_path: Path) -> None:
     assert _as_uri("git@github.com:acme/fw.git", tmp_path) == "ssh://git@github.com/acme/fw.git"
     assert _as_uri("https://github.com/acme/fw", tmp_path) == "https://github.com/acme/fw"
     assert _as_uri("../mirror", tmp_path).startswith("file:///")
+
+
+def test_a_report_over_githubs_upload_limit_is_shrunk_and_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gzip
+
+    import auditor.report.sarif as sarif
+
+    result = audit(["fixtures/demo", "fixtures/appliance"])
+    full = render_sarif(result)
+    limit = int(len(gzip.compress(full.encode(), 6)) * 0.8)
+    monkeypatch.setattr(sarif, "MAX_GZIP_BYTES", limit)
+    text = render_sarif(result)
+    assert len(gzip.compress(text.encode(), 6)) <= limit * 0.95
+    log = json.loads(text)
+    validate(log)
+    notes = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert any("shrunk to stay under GitHub's 10 MB" in n["message"]["text"] for n in notes)
+    levels = [r["level"] for r in log["runs"][0]["results"]]
+    assert "error" in levels  # the most severe are kept
