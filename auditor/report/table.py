@@ -90,7 +90,7 @@ def render_table(result: AuditResult, fail_on: FailOn) -> str:
         out.append("")
     problems = {path: items for path, items in result.problems.items() if items}
     if problems:
-        out.append("SCHEMA PROBLEMS (audited anyway, as far as readable)")
+        out.append("NOTES AND SCHEMA PROBLEMS (audited anyway, as far as readable)")
         for path in sorted(problems):
             items = problems[path]
             out.append(f"  {path}: {len(items)} problem(s), e.g. {items[0]}")

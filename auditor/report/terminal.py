@@ -15,7 +15,7 @@ _STYLES = (
     (re.compile(r"^Verdict: FAIL\b"), "bold white on red"),
     (re.compile(r"^Verdict: INCOMPLETE\b"), "bold black on yellow"),
     (re.compile(r"^Verdict: PASS\b"), "bold white on green"),
-    (re.compile(r"^(NOT INSPECTED|SUPPRESSED|CONFIGURATION|SCHEMA PROBLEMS)\b"), "bold"),
+    (re.compile(r"^(NOT INSPECTED|SUPPRESSED|CONFIGURATION|NOTES AND SCHEMA PROBLEMS)\b"), "bold"),
     (re.compile(r"^  (action|evidence|where):"), "dim"),
 )
 
