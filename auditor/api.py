@@ -6,7 +6,7 @@ import gc
 import hashlib
 import os
 import struct
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -64,6 +64,20 @@ class AuditOptions:
     display_base: Path | None = None
     #: Overlay files of extra indicators added to the database (``--db-overlay``).
     db_overlays: tuple[Path, ...] = ()
+    #: Called before each input and once at the end (see :class:`Progress`).
+    progress: Callable[[Progress], None] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Where an audit is: inputs and bytes done of the total, and the input being read
+    (empty once finished)."""
+
+    done: int
+    total: int
+    bytes_done: int
+    bytes_total: int
+    current: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +155,16 @@ def _no_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def _size(path: Path) -> int:
+    """Bytes of a file (or of an OCI layout directory's files), 0 when unreadable."""
+    try:
+        if path.is_dir():
+            return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def display_path(path: Path, base: Path | None = None) -> str:
@@ -441,8 +465,16 @@ def audit(paths: Sequence[str | Path], options: AuditOptions | None = None) -> A
     skipped: list[Skipped] = []
     findings: list[Finding] = []
     binaries = BinaryReader(intel, options.binary_timeout)
+    inputs = expand_inputs(paths, options.display_base)
+    sizes = [_size(item.path) for item in inputs]
+    total_bytes, done_bytes = sum(sizes), 0
     try:
-        for item in expand_inputs(paths, options.display_base):
+        for number, (item, size) in enumerate(zip(inputs, sizes, strict=True)):
+            if options.progress is not None:
+                options.progress(
+                    Progress(number, len(inputs), done_bytes, total_bytes, item.display)
+                )
+            done_bytes += size
             raw = read_bytes(item, options)
             if isinstance(raw, Skipped):
                 skipped.append(raw)
@@ -475,6 +507,8 @@ def audit(paths: Sequence[str | Path], options: AuditOptions | None = None) -> A
                 findings.extend(found)
     finally:
         binaries.close()
+    if options.progress is not None:
+        options.progress(Progress(len(inputs), len(inputs), total_bytes, total_bytes, ""))
     return AuditResult(
         findings=tuple(findings),
         documents=tuple(documents),

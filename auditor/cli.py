@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import json
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -150,6 +151,15 @@ def scan(
             "unchanged and do not count; only new ones fail the run.",
         ),
     ] = None,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet",
+            "-q",
+            help="No progress bar and no summary line on stderr (the bar is also off when "
+            "stderr is not a terminal or CI is set).",
+        ),
+    ] = False,
     category: Annotated[
         str | None,
         typer.Option(
@@ -215,10 +225,13 @@ def scan(
     ] = 600.0,
 ) -> None:
     """Audit SBOMs, binaries, packages, archives, images and firmware for Kaspersky software."""
+    from dataclasses import replace
+
     from auditor.api import AuditOptions, audit
     from auditor.baseline import apply_baseline, load_baseline
     from auditor.config import apply_ignores, load_config
     from auditor.ingest.containers import Limits
+    from auditor.report.progress import ProgressBar, summary_line, wanted
 
     try:
         settings, source = load_config(config)
@@ -236,7 +249,9 @@ def scan(
             ),
         )
         started = _utc_now() if timestamps else ""
-        result = audit(paths, options)
+        clock = time.monotonic()
+        with ProgressBar(wanted(quiet)) as bar:
+            result = audit(paths, replace(options, progress=bar.update))
     except AuditorError as exc:
         _fail(str(exc))
     from auditor.report.context import RunContext, git_provenance
@@ -270,11 +285,11 @@ def scan(
         except OSError as exc:
             _fail(f"cannot write {target}: {exc.strerror or exc}")
     written = [str(target) for _, target in reports if target is not None]
-    if written:
-        from auditor.report.table import render_table
-
-        summary = render_table(result, fail_on).rstrip("\n").rsplit("\n", 1)[-1]
-        typer.echo(f"{summary}\nReport(s) written to {', '.join(written)}", err=True)
+    if not quiet and (written or sys.stderr.isatty()):  # stdout alone: the report says it all
+        line = summary_line(result, fail_on, time.monotonic() - clock)
+        if written:
+            line += f"; report(s) written to {', '.join(written)}"
+        typer.echo(line, err=True)
     raise typer.Exit(int(exit_code(result, fail_on)))
 
 
