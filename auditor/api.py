@@ -6,9 +6,11 @@ import gc
 import hashlib
 import os
 import struct
+import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from auditor import __version__
@@ -66,6 +68,8 @@ class AuditOptions:
     db_overlays: tuple[Path, ...] = ()
     #: Called before each input and once at the end (see :class:`Progress`).
     progress: Callable[[Progress], None] | None = None
+    #: Top-level inputs audited at once (0: one per core, at most 8).
+    jobs: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -456,59 +460,111 @@ def demo_dir() -> Path:
     return bundled if bundled.is_dir() else package.parent / "fixtures" / "demo"
 
 
+@dataclass(slots=True)
+class _Outcome:
+    """What one top-level input produced."""
+
+    documents: list[SbomDocument] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def _audit_input(
+    item: InputFile, options: AuditOptions, intel: CompiledIntel, binaries: BinaryReader
+) -> _Outcome:
+    """Read, unpack, match and triage one top-level input."""
+    out = _Outcome()
+    raw = read_bytes(item, options)
+    if isinstance(raw, Skipped):
+        out.skipped.append(raw)
+        return out
+    budget = Budget(options.container_limits)
+    for leaf in _guarded_leaves(item.display, raw, item.explicit, budget):
+        if isinstance(leaf, Skipped):
+            out.skipped.append(leaf)
+            continue
+        if isinstance(leaf, SbomDocument):  # an archive itself: matched on its digest
+            out.documents.append(leaf)
+            out.findings.extend(build_findings(intel, leaf, match_document(intel, leaf)))
+            continue
+        display, data, explicit = leaf[0], leaf[1], leaf[2]
+        note = leaf[3] if len(leaf) > 3 else ""
+        with _no_gc():
+            outcome = read_data(display, data, explicit, binaries)
+        if isinstance(outcome, Skipped):
+            out.skipped.append(outcome)
+            continue
+        document, data = outcome
+        document = replace(document, sha256=hashlib.sha256(data).hexdigest())
+        if note:
+            document = replace(document, problems=(*document.problems, note))
+        out.documents.append(document)
+        with _no_gc():
+            found = audit_document(intel, document, data)
+        if note:
+            found = [replace(f, message=f"{f.message} Image: {note}.") for f in found]
+        out.findings.extend(found)
+    return out
+
+
+def default_jobs() -> int:
+    """Inputs audited at once by default: every core (at most 8)."""
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
 def audit(paths: Sequence[str | Path], options: AuditOptions | None = None) -> AuditResult:
-    """Audit SBOM files and directories of them against vendor_db."""
+    """Audit SBOMs, binaries, packages, archives, images and firmware against vendor_db.
+
+    With ``options.jobs`` > 1, top-level inputs are audited on that many threads, each with its
+    own isolated binary-parser process (native parsing, decompression and hashing run in
+    parallel); results are merged in input order, so the report is the same for any ``jobs``.
+    """
     options = options or AuditOptions()
     db = load_database(options.db_path, options.db_overlays)
     intel = compile_intel(db)
-    documents: list[SbomDocument] = []
-    skipped: list[Skipped] = []
-    findings: list[Finding] = []
-    binaries = BinaryReader(intel, options.binary_timeout)
     inputs = expand_inputs(paths, options.display_base)
     sizes = [_size(item.path) for item in inputs]
-    total_bytes, done_bytes = sum(sizes), 0
+    total_bytes = sum(sizes)
+    outcomes: list[_Outcome | None] = [None] * len(inputs)
+    lock = threading.Lock()
+    done = [0, 0]  # inputs, bytes
+
+    def report(current: str) -> None:
+        if options.progress is not None:
+            options.progress(Progress(done[0], len(inputs), done[1], total_bytes, current))
+
+    readers: list[BinaryReader] = []
+    local = threading.local()
+
+    def work(index: int) -> None:
+        reader = getattr(local, "reader", None)
+        if reader is None:
+            reader = local.reader = BinaryReader(intel, options.binary_timeout)
+            with lock:
+                readers.append(reader)
+        with lock:
+            report(inputs[index].display)
+        outcomes[index] = _audit_input(inputs[index], options, intel, reader)
+        with lock:
+            done[0] += 1
+            done[1] += sizes[index]
+
+    jobs = max(1, min(options.jobs or default_jobs(), len(inputs) or 1))
     try:
-        for number, (item, size) in enumerate(zip(inputs, sizes, strict=True)):
-            if options.progress is not None:
-                options.progress(
-                    Progress(number, len(inputs), done_bytes, total_bytes, item.display)
-                )
-            done_bytes += size
-            raw = read_bytes(item, options)
-            if isinstance(raw, Skipped):
-                skipped.append(raw)
-                continue
-            budget = Budget(options.container_limits)
-            for leaf in _guarded_leaves(item.display, raw, item.explicit, budget):
-                if isinstance(leaf, Skipped):
-                    skipped.append(leaf)
-                    continue
-                if isinstance(leaf, SbomDocument):  # an archive itself: matched on its digest
-                    documents.append(leaf)
-                    findings.extend(build_findings(intel, leaf, match_document(intel, leaf)))
-                    continue
-                display, data, explicit = leaf[0], leaf[1], leaf[2]
-                note = leaf[3] if len(leaf) > 3 else ""
-                with _no_gc():
-                    outcome = read_data(display, data, explicit, binaries)
-                if isinstance(outcome, Skipped):
-                    skipped.append(outcome)
-                    continue
-                document, data = outcome
-                document = replace(document, sha256=hashlib.sha256(data).hexdigest())
-                if note:
-                    document = replace(document, problems=(*document.problems, note))
-                documents.append(document)
-                with _no_gc():
-                    found = audit_document(intel, document, data)
-                if note:
-                    found = [replace(f, message=f"{f.message} Image: {note}.") for f in found]
-                findings.extend(found)
+        if jobs == 1:
+            for index in range(len(inputs)):
+                work(index)
+        else:
+            with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="audit") as pool:
+                for future in [pool.submit(work, index) for index in range(len(inputs))]:
+                    future.result()
     finally:
-        binaries.close()
-    if options.progress is not None:
-        options.progress(Progress(len(inputs), len(inputs), total_bytes, total_bytes, ""))
+        for reader in readers:
+            reader.close()
+    report("")
+    documents = [d for o in outcomes if o is not None for d in o.documents]
+    skipped = [s for o in outcomes if o is not None for s in o.skipped]
+    findings = [f for o in outcomes if o is not None for f in o.findings]
     return AuditResult(
         findings=tuple(findings),
         documents=tuple(documents),

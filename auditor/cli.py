@@ -151,6 +151,16 @@ def scan(
             "unchanged and do not count; only new ones fail the run.",
         ),
     ] = None,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=0,
+            help="Inputs audited at once, each with its own binary-parser process "
+            "(0: one per core, at most 8). Reports are the same for any value.",
+        ),
+    ] = 0,
     quiet: Annotated[
         bool,
         typer.Option(
@@ -251,7 +261,7 @@ def scan(
         started = _utc_now() if timestamps else ""
         clock = time.monotonic()
         with ProgressBar(wanted(quiet)) as bar:
-            result = audit(paths, replace(options, progress=bar.update))
+            result = audit(paths, replace(options, progress=bar.update, jobs=jobs))
     except AuditorError as exc:
         _fail(str(exc))
     from auditor.report.context import RunContext, git_provenance

@@ -90,13 +90,13 @@ def read_all(root: Path) -> float:
     return time.perf_counter() - start
 
 
-def scan(root: Path) -> tuple[float, int]:
-    """Seconds and peak RSS (KiB, the larger of the CLI and its worker) of one scan."""
+def scan(root: Path, jobs: int) -> tuple[float, int]:
+    """Seconds and peak RSS (KiB, the largest of the CLI and its workers) of one scan."""
     code = (
         "import resource, sys\n"
         "from auditor.cli import main\n"
         "sys.argv = ['kaspersky-audit', 'scan', sys.argv[1], '--format', 'sarif', '--output', "
-        "sys.argv[2], '--max-file-size', str(1 << 31)]\n"
+        "sys.argv[2], '--max-file-size', str(1 << 31), '--jobs', sys.argv[3], '--quiet']\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
         "kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
@@ -104,7 +104,7 @@ def scan(root: Path) -> tuple[float, int]:
     )
     start = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-c", code, str(root), str(root.parent / "out.sarif")],
+        [sys.executable, "-c", code, str(root), str(root.parent / "out.sarif"), str(jobs)],
         capture_output=True,
         text=True,
         cwd=REPO,
@@ -120,21 +120,23 @@ def main() -> int:
     parser.add_argument("--sizes", default="256,1024", help="tree sizes in MB, comma-separated")
     parser.add_argument("--archive-mb", type=int, default=16)
     parser.add_argument("--seed", type=int, default=20261128)
+    parser.add_argument("--jobs", default="1,2", help="--jobs values to compare, comma-separated")
     args = parser.parse_args()
     print(f"python {sys.version.split()[0]}; archives of ~{args.archive_mb} MB, nested 4 deep")
-    print("size_mb  archives  read_s  read_MB/s  scan_s  scan_MB/s  scan/read  peak_rss_MB")
+    print("size_mb  archives  jobs  read_s  read_MB/s  scan_s  scan_MB/s  scan/read  peak_rss_MB")
     for size in (int(s) for s in args.sizes.split(",")):
         out = HERE / "out" / "archives"
         total = generate(out, size, args.archive_mb, args.seed)
         count = len(list(out.rglob("*.tar.gz")))
         read_all(out)  # warm the page cache: both measurements read from memory
         read_s = read_all(out)
-        scan_s, peak = scan(out)
-        mb = total / 1e6
-        print(
-            f"{mb:7.0f}  {count:8d}  {read_s:6.2f}  {mb / read_s:9.0f}  {scan_s:6.1f}  "
-            f"{mb / scan_s:9.1f}  {scan_s / read_s:9.0f}x  {peak / 1024:11.0f}"
-        )
+        for jobs in (int(j) for j in args.jobs.split(",")):
+            scan_s, peak = scan(out, jobs)
+            mb = total / 1e6
+            print(
+                f"{mb:7.0f}  {count:8d}  {jobs:4d}  {read_s:6.2f}  {mb / read_s:9.0f}  "
+                f"{scan_s:6.1f}  {mb / scan_s:9.1f}  {scan_s / read_s:9.0f}x  {peak / 1024:11.0f}"
+            )
         shutil.rmtree(out)
     return 0
 

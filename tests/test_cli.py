@@ -130,3 +130,14 @@ def test_demo_command_needs_no_setup_and_shows_every_class(
     for rule in ("KAS001", "KAS002", "KAS003", "KAS004", "KAS005"):
         assert rule in result.output
     assert "demo/securegate-appliance.cdx.json" in result.output
+
+
+def test_reports_are_byte_identical_whatever_the_number_of_jobs() -> None:
+    from auditor.api import AuditOptions, audit
+    from auditor.report.sarif import render_sarif
+    from tests.conftest import FIXTURES
+
+    paths = [FIXTURES / "appliance", FIXTURES / "binaries", FIXTURES / "demo"]
+    one = render_sarif(audit(paths, AuditOptions(jobs=1)))
+    four = render_sarif(audit(paths, AuditOptions(jobs=4)))
+    assert one == four

@@ -16,7 +16,7 @@ from tests.conftest import FIXTURES
 
 def test_the_library_reports_every_input_and_the_end() -> None:
     events: list[Progress] = []
-    audit([FIXTURES / "demo"], AuditOptions(progress=events.append))
+    audit([FIXTURES / "demo"], AuditOptions(progress=events.append, jobs=1))
     assert [e.done for e in events] == [0, 1, 2, 3]  # README.md, two SBOMs, the end
     assert all(e.total == 3 for e in events)
     assert events[-1].current == "" and events[-1].bytes_done == events[-1].bytes_total > 0
@@ -51,3 +51,10 @@ def test_the_summary_line_counts_and_quiet_silences_it(tmp_path: Path) -> None:
     assert f"report(s) written to {out}" in done.output
     quiet = runner.invoke(app, ["scan", str(FIXTURES / "demo"), "-o", str(out), "--quiet"])
     assert quiet.output == ""
+
+
+def test_parallel_runs_report_every_input_once_and_end_complete() -> None:
+    events: list[Progress] = []
+    audit([FIXTURES / "binaries"], AuditOptions(progress=events.append, jobs=3))
+    assert events[-1].done == events[-1].total and events[-1].current == ""
+    assert len(events) == events[-1].total + 1
