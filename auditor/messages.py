@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from auditor.intel.compile import CompiledIntel
-from auditor.models import DetectionClass, Finding, IndicatorHit, OemNote
+from auditor.models import AuditResult, DetectionClass, Finding, IndicatorHit, OemNote
 
 _FIELD_WORDS = {
     "name": "name",
@@ -35,6 +35,13 @@ _FIELD_WORDS = {
 }
 _MAX_EVIDENCE = 3
 _MAX_OEM = 3
+
+
+def class_title(result: AuditResult, finding: Finding) -> str:
+    """The detection class's title from vendor_db (classes.yaml short_description)."""
+    cls = finding.detection_class.value
+    db = result.database
+    return db.classes[cls].short_description if db is not None and cls in db.classes else cls
 
 
 def evidence_line(hit: IndicatorHit) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from html import escape
 
-from auditor.messages import evidence_line
+from auditor.messages import class_title, evidence_line
 from auditor.models import AuditResult, Finding, SbomFormat
 from auditor.outcome import FailOn, failing, verdict
 from auditor.report.sarif import sort_findings
@@ -23,13 +23,6 @@ _EXPLAIN = {
     "incomplete": "Nothing in what could be read points to Kaspersky, but some files could not be "
     "inspected (listed below). The audit is not complete until they are.",
     "pass": "Every file supplied was inspected and nothing in it points to Kaspersky software.",
-}
-_CLASS_TITLES = {
-    "product": "Kaspersky product present",
-    "embedded": "Kaspersky technology embedded in another vendor's product",
-    "authored": "Component authored or published by Kaspersky",
-    "service": "Integration with a Kaspersky service",
-    "mention": "Kaspersky mentioned, not corroborated",
 }
 _SBOM_FORMATS = {
     SbomFormat.CYCLONEDX_JSON,
@@ -95,7 +88,7 @@ def _where(finding: Finding) -> str:
 
 def _finding(result: AuditResult, finding: Finding, number: int) -> list[str]:
     db = result.database
-    title = _CLASS_TITLES[finding.detection_class.value]
+    title = class_title(result, finding)
     component = finding.component
     rows = [
         f'<section class="finding {finding.level.value}" id="finding-{number}">',

@@ -7,7 +7,7 @@ findings are counted, not shown.
 
 from __future__ import annotations
 
-from auditor.messages import evidence_line
+from auditor.messages import class_title, evidence_line
 from auditor.models import AuditResult, Finding
 from auditor.outcome import FailOn, failing, verdict
 from auditor.report.sarif import sort_findings
@@ -17,13 +17,6 @@ _VERDICTS = {
     "fail": "Kaspersky software found",
     "incomplete": "Nothing found, but the audit is incomplete",
     "pass": "No Kaspersky software found",
-}
-_CLASS_TITLES = {
-    "product": "Kaspersky product present",
-    "embedded": "Kaspersky technology embedded in another vendor's product",
-    "authored": "Component authored or published by Kaspersky",
-    "service": "Integration with a Kaspersky service",
-    "mention": "Kaspersky mentioned, not corroborated",
 }
 
 
@@ -55,8 +48,8 @@ def _where(finding: Finding) -> str:
     return place
 
 
-def _details(finding: Finding, remediation: dict[str, str]) -> list[str]:
-    title = _CLASS_TITLES[finding.detection_class.value]
+def _details(result: AuditResult, finding: Finding, remediation: dict[str, str]) -> list[str]:
+    title = class_title(result, finding)
     lines = [
         "<details>",
         f"<summary><b>{finding.level.value.upper()} {finding.rule_id}</b> "
@@ -117,7 +110,7 @@ def render_markdown(result: AuditResult, fail_on: FailOn) -> str:
     )
     size = sum(len(line) + 1 for line in out)
     for index, finding in enumerate(findings):
-        block = _details(finding, remediation)
+        block = _details(result, finding, remediation)
         block_size = sum(len(line) + 1 for line in block)
         if size + block_size > MAX_CHARS:
             out += [f"*... details of {len(findings) - index} more finding(s) omitted "

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-from auditor.messages import evidence_line
+from auditor.messages import class_title, evidence_line
 from auditor.models import AuditResult, Disposition, Finding
 from auditor.outcome import FailOn, failing, verdict
 from auditor.report.sarif import sort_findings
 
-_CLASS_TITLES = {
-    "product": "Kaspersky product present",
-    "embedded": "Kaspersky technology embedded in another vendor's product",
-    "authored": "Component authored or published by Kaspersky",
-    "service": "Integration with a Kaspersky service",
-    "mention": "Kaspersky mentioned, not corroborated",
-}
 _MAX_EVIDENCE = 6
 
 
@@ -24,8 +17,8 @@ def _where(finding: Finding) -> str:
     return place
 
 
-def _block(finding: Finding, remediation: dict[str, str]) -> list[str]:
-    title = _CLASS_TITLES[finding.detection_class.value]
+def _block(result: AuditResult, finding: Finding, remediation: dict[str, str]) -> list[str]:
+    title = class_title(result, finding)
     lines = [
         f"{finding.level.value.upper():<7} {finding.rule_id}  {title}  "
         f"[confidence: {finding.confidence.value}]",
@@ -67,7 +60,7 @@ def render_table(result: AuditResult, fail_on: FailOn) -> str:
         else {}
     )
     for finding in sort_findings(result.active_findings):
-        out.extend(_block(finding, remediation))
+        out.extend(_block(result, finding, remediation))
         out.append("")
     if not result.active_findings:
         out.extend(["No Kaspersky software found in the inputs that were read.", ""])
