@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from auditor import __version__
+from auditor.cache import ResultCache
 from auditor.errors import UnreadableInput, UsageError
 from auditor.ingest.binary import extract, magic_format
 from auditor.ingest.containers import Budget, Entry, Limits, Member, Refused, expand
@@ -70,6 +71,8 @@ class AuditOptions:
     progress: Callable[[Progress], None] | None = None
     #: Top-level inputs audited at once (0: one per core, at most 8).
     jobs: int = 0
+    #: Directory of cached per-input results (``--cache-dir``); None: no cache.
+    cache_dir: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -470,14 +473,32 @@ class _Outcome:
 
 
 def _audit_input(
-    item: InputFile, options: AuditOptions, intel: CompiledIntel, binaries: BinaryReader
+    item: InputFile,
+    options: AuditOptions,
+    intel: CompiledIntel,
+    binaries: BinaryReader,
+    cache: ResultCache | None = None,
 ) -> _Outcome:
-    """Read, unpack, match and triage one top-level input."""
-    out = _Outcome()
+    """Read, unpack, match and triage one top-level input (or take it from the cache)."""
     raw = read_bytes(item, options)
     if isinstance(raw, Skipped):
-        out.skipped.append(raw)
-        return out
+        return _Outcome(skipped=[raw])
+    if cache is None:
+        return _audit_bytes(item, raw, options, intel, binaries)
+    digest = hashlib.sha256(raw).hexdigest()
+    cached = cache.get(item.display, digest)
+    if isinstance(cached, _Outcome):
+        return cached
+    out = _audit_bytes(item, raw, options, intel, binaries)
+    if not any(s.disposition is Disposition.NOT_INSPECTED for s in out.skipped):
+        cache.put(item.display, digest, out)
+    return out
+
+
+def _audit_bytes(
+    item: InputFile, raw: bytes, options: AuditOptions, intel: CompiledIntel, binaries: BinaryReader
+) -> _Outcome:
+    out = _Outcome()
     budget = Budget(options.container_limits)
     for leaf in _guarded_leaves(item.display, raw, item.explicit, budget):
         if isinstance(leaf, Skipped):
@@ -523,6 +544,10 @@ def audit(paths: Sequence[str | Path], options: AuditOptions | None = None) -> A
     db = load_database(options.db_path, options.db_overlays)
     intel = compile_intel(db)
     inputs = expand_inputs(paths, options.display_base)
+    cache = None
+    if options.cache_dir is not None:
+        settings = repr((options.container_limits, options.max_file_size, options.binary_timeout))
+        cache = ResultCache(options.cache_dir, f"{__version__}\0{db.digest}\0{settings}")
     sizes = [_size(item.path) for item in inputs]
     total_bytes = sum(sizes)
     outcomes: list[_Outcome | None] = [None] * len(inputs)
@@ -544,7 +569,7 @@ def audit(paths: Sequence[str | Path], options: AuditOptions | None = None) -> A
                 readers.append(reader)
         with lock:
             report(inputs[index].display)
-        outcomes[index] = _audit_input(inputs[index], options, intel, reader)
+        outcomes[index] = _audit_input(inputs[index], options, intel, reader, cache)
         with lock:
             done[0] += 1
             done[1] += sizes[index]

@@ -161,6 +161,14 @@ def scan(
             "(0: one per core, at most 8). Reports are the same for any value.",
         ),
     ] = 0,
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--cache-dir",
+            help="Keep per-input results here, keyed by content hash, vendor_db and options: "
+            "unchanged inputs are not read again on the next run.",
+        ),
+    ] = None,
     quiet: Annotated[
         bool,
         typer.Option(
@@ -261,7 +269,8 @@ def scan(
         started = _utc_now() if timestamps else ""
         clock = time.monotonic()
         with ProgressBar(wanted(quiet)) as bar:
-            result = audit(paths, replace(options, progress=bar.update, jobs=jobs))
+            options = replace(options, progress=bar.update, jobs=jobs, cache_dir=cache_dir)
+            result = audit(paths, options)
     except AuditorError as exc:
         _fail(str(exc))
     from auditor.report.context import RunContext, git_provenance
