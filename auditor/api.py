@@ -21,15 +21,10 @@ from auditor.ingest.containers import Budget, Entry, Limits, Member, Refused, ex
 from auditor.ingest.containers import kind as container_kind
 from auditor.ingest.dispatch import read_document
 from auditor.ingest.filesystems import MIN_CARVE_SIZE, carve
-from auditor.ingest.images import image_layers, is_oci_layout, layer_members, pack_layout
-from auditor.ingest.inventory import inventory_format
-from auditor.ingest.isolation import Isolated
 from auditor.ingest.java import extract_archive, is_java_archive
-from auditor.ingest.msi import is_msi, msi_record, msi_streams
 from auditor.ingest.positions import Locator
 from auditor.ingest.rpm import is_rpm, read_rpm
 from auditor.ingest.sniff import Sniffed, sniff
-from auditor.ingest.unblob_bridge import INSTALL_HINT, extract_with_unblob, unblob_available
 from auditor.intel.compile import CompiledIntel, compile_intel
 from auditor.intel.load import load_database
 from auditor.match.engine import match_document
@@ -120,6 +115,8 @@ class BinaryReader:
 
     def __init__(self, intel: CompiledIntel, timeout: float) -> None:
         self.intel = intel
+        from auditor.ingest.isolation import Isolated
+
         self.worker = Isolated(timeout)
 
     def read(self, display: str, data: bytes, kind: str) -> SbomDocument:
@@ -174,6 +171,16 @@ def _size(path: Path) -> int:
         return 0
 
 
+#: First bytes of an OLE compound file (Windows Installer packages among them).
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _is_oci_layout(path: Path) -> bool:
+    from auditor.ingest.images import is_oci_layout
+
+    return is_oci_layout(path)
+
+
 def display_path(path: Path, base: Path | None = None) -> str:
     """A stable, POSIX-style path: relative to ``base`` (default: the working directory) when
     inside it."""
@@ -188,7 +195,7 @@ def expand_inputs(paths: Sequence[str | Path], base: Path | None = None) -> list
     inputs: list[InputFile] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir() and is_oci_layout(path):
+        if path.is_dir() and _is_oci_layout(path):
             inputs.append(InputFile(path, display_path(path, base), explicit=True))
         elif path.is_dir():
             inputs.extend(_walk(path, base))
@@ -209,7 +216,7 @@ def expand_inputs(paths: Sequence[str | Path], base: Path | None = None) -> list
 
 def _walk(root: Path, base: Path | None) -> Iterator[InputFile]:
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        if is_oci_layout(Path(dirpath)):  # an image: audited layer by layer, as one input
+        if _is_oci_layout(Path(dirpath)):  # an image: audited layer by layer, as one input
             dirnames[:] = []
             yield InputFile(Path(dirpath), display_path(Path(dirpath), base), explicit=True)
             continue
@@ -236,6 +243,8 @@ def read_bytes(item: InputFile, options: AuditOptions) -> bytes | Skipped:
     """The file's bytes, or why they were not read."""
     try:
         if item.path.is_dir():
+            from auditor.ingest.images import pack_layout
+
             return pack_layout(item.path, options.max_file_size)
         size = item.path.stat().st_size
         if size > options.max_file_size:
@@ -255,6 +264,8 @@ def read_data(
     """Read bytes (a file, or a member of a container) into a document, or say why not."""
     sniffed = sniff(data)
     if sniffed.format is None:
+        from auditor.ingest.inventory import inventory_format
+
         inventory = inventory_format(display)
         if inventory is not None:
             sniffed = Sniffed(inventory)
@@ -268,6 +279,8 @@ def read_data(
     if sniffed.format is None:
         disposition = Disposition.NOT_INSPECTED if explicit else Disposition.NOT_AN_SBOM
         reason = f"not an SBOM: {sniffed.reason}"
+        from auditor.ingest.unblob_bridge import INSTALL_HINT, unblob_available
+
         if explicit and b"\0" in data[:4096] and not unblob_available():
             reason += f"; for other firmware formats, {INSTALL_HINT}"
         return Skipped(display, reason, disposition)
@@ -303,6 +316,8 @@ def _msi_leaves(
 ) -> Iterator[tuple[str, bytes, bool] | tuple[str, bytes, bool, str] | Skipped | SbomDocument]:
     """A Windows Installer package: its summary information as a package record, its embedded
     cabinets and binary streams as members."""
+    from auditor.ingest.msi import msi_record, msi_streams
+
     try:
         component = msi_record(display, data)
     except Exception as exc:  # noqa: BLE001 - a corrupt compound file ends this input only
@@ -362,14 +377,19 @@ def _leaves(
     if is_rpm(data):
         yield from _rpm_leaves(display, data, depth, budget)
         return
-    if is_msi(data):
-        yield from _msi_leaves(display, data, depth, budget)
-        return
+    if data.startswith(OLE_MAGIC):
+        from auditor.ingest.msi import is_msi
+
+        if is_msi(data):
+            yield from _msi_leaves(display, data, depth, budget)
+            return
     container = container_kind(data) if not is_java_archive(data) else None
     is_document = sniff(data).format is not None
     carved: list[Member | Refused | Entry] = []
     if container is None and not is_document and magic_format(data) is None:
         carved = list(carve(display, data, budget))  # file systems behind a firmware header
+        from auditor.ingest.unblob_bridge import extract_with_unblob, unblob_available
+
         if not carved and explicit and len(data) >= MIN_CARVE_SIZE and unblob_available():
             carved = list(extract_with_unblob(display, data, budget))  # any other raw blob
             if not any(isinstance(item, Member) for item in carved):
@@ -388,6 +408,8 @@ def _leaves(
         )
         return
     names: list[str] = []
+    from auditor.ingest.images import image_layers, layer_members
+
     layers = image_layers(data)
     if layers is not None:
         for item, note in layer_members(display, layers, budget):

@@ -6,6 +6,7 @@ import concurrent.futures as futures
 import multiprocessing
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -25,6 +26,9 @@ def _limit_memory(limit: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     except (ImportError, ValueError, OSError):  # not available on this platform
         pass
+
+
+_SPAWN_LOCK = threading.Lock()
 
 
 @contextmanager
@@ -77,7 +81,7 @@ class Isolated:
 
     def run(self, function: Callable[..., T], *args: Any) -> T:
         """``function(*args)`` in the worker; UnreadableInput if it crashes or times out."""
-        with _unimportable_main_hidden():
+        with _SPAWN_LOCK, _unimportable_main_hidden():  # one thread at a time edits __main__
             future = self._executor().submit(function, *args)
         try:
             return future.result(timeout=self.timeout)

@@ -4,6 +4,7 @@ TERM=dumb (rich's own detection); the text is exactly the plain table's."""
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from typing import TextIO
@@ -20,12 +21,22 @@ _STYLES = (
 )
 
 
+def _forced() -> bool:
+    """Colour asked for even without a terminal (rich honours these)."""
+    return bool(os.environ.get("FORCE_COLOR") or os.environ.get("TTY_COMPATIBLE"))
+
+
 def print_table(text: str, stream: TextIO | None = None) -> None:
     """Write the plain table ``text``, styled when the stream is a colour terminal."""
+    target = stream or sys.stdout
+    if not target.isatty() and not _forced():  # a pipe or a file: no need to load rich
+        target.write(text)
+        target.flush()
+        return
     from rich.console import Console
     from rich.text import Text
 
-    console = Console(file=stream or sys.stdout, highlight=False, soft_wrap=True, emoji=False)
+    console = Console(file=target, highlight=False, soft_wrap=True, emoji=False)
     if not console.is_terminal or console.no_color:
         console.file.write(text)
         console.file.flush()

@@ -295,11 +295,9 @@ def test_jffs2_firmware_is_opened_through_unblob_in_a_private_directory(
 def test_without_the_firmware_extra_unknown_formats_say_how_to_open_them(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import auditor.api
     import auditor.ingest.unblob_bridge
 
     monkeypatch.setattr(auditor.ingest.unblob_bridge, "unblob_available", lambda: False)
-    monkeypatch.setattr(auditor.api, "unblob_available", lambda: False)
     result = audit([APPLIANCE / "netcam-fw-TEST.bin"])
     [skipped] = result.not_inspected
     assert "kaspersky-sbom-auditor[firmware]" in skipped.reason

@@ -78,3 +78,25 @@ def test_the_worker_starts_when_the_program_comes_from_stdin() -> None:
     assert done.returncode == 0, done.stderr
     findings, not_inspected = done.stdout.split()
     assert int(findings) > 0 and not_inspected == "0"
+
+
+def test_parallel_workers_start_when_the_program_comes_from_stdin() -> None:
+    """Several threads spawn workers at once (they serialise on a lock while __main__.__file__
+    is hidden; an interleaving used to let one spawn see '<stdin>' and die). The race is not
+    forced here, so this is a smoke test of the parallel path, repeated three times."""
+    import subprocess
+    import sys
+
+    from tests.conftest import FIXTURES
+
+    program = (
+        "from auditor.api import AuditOptions, audit\n"
+        f"result = audit([{str(FIXTURES / 'binaries')!r}], AuditOptions(jobs=4))\n"
+        "print(len(result.not_inspected))\n"
+    )
+    for _ in range(3):
+        done = subprocess.run(
+            [sys.executable, "-"], input=program, capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, done.stderr
+        assert "FileNotFoundError" not in done.stderr
