@@ -1,10 +1,12 @@
 """Windows Installer packages (.msi, OLE compound files, through olefile): the summary
-information (author = manufacturer, subject = product) as a package record, and the embedded
-cabinets and binary streams as members."""
+information (author, subject) and the Property table (Manufacturer, ProductName,
+ProductVersion, support links) as a package record, and the embedded cabinets and binary
+streams as members."""
 
 from __future__ import annotations
 
 import io
+import struct
 from collections.abc import Iterator
 
 from auditor.ingest.containers import SEPARATOR, Budget, Member, Refused
@@ -43,14 +45,94 @@ def _text(value: object) -> str:
     return value.strip("\0 ") if isinstance(value, str) else ""
 
 
+#: Property table entries that say who made the package and what it is.
+_PROPERTIES = {
+    "ProductName": FieldKind.NAME,
+    "Manufacturer": FieldKind.MANUFACTURER,
+    "ProductVersion": FieldKind.VERSION,
+    "ARPURLINFOABOUT": FieldKind.URL,
+    "ARPHELPLINK": FieldKind.URL,
+    "ARPURLUPDATEINFO": FieldKind.URL,
+    "ARPCONTACT": FieldKind.TEXT,
+    "ARPCOMMENTS": FieldKind.DESCRIPTION,
+}
+MAX_STRINGS = 1_000_000
+
+
+def _stream(ole: object, wanted: str) -> bytes:
+    import olefile
+
+    assert isinstance(ole, olefile.OleFileIO)
+    for parts in ole.listdir(streams=True, storages=False):
+        if len(parts) == 1 and stream_name(parts[0]) == wanted:
+            with ole.openstream(parts[0]) as handle:
+                return bytes(handle.read(64 << 20))
+    return b""
+
+
+def _strings(pool: bytes, data: bytes) -> tuple[list[str], int]:
+    """The string table (index 0 is the empty string) and the width of string references."""
+    if len(pool) < 4:
+        return [""], 2
+    header = struct.unpack_from("<I", pool, 0)[0]
+    codepage = header & 0xFFFF
+    encoding = f"cp{codepage}" if codepage not in (0, 65001) else "utf-8"
+    entries = struct.unpack_from(f"<{(len(pool) - 4) // 2}H", pool, 4)
+    strings, offset, index = [""], 0, 0
+    while index + 1 < len(entries) and len(strings) < MAX_STRINGS:
+        length, refs = entries[index], entries[index + 1]
+        if length == 0 and refs == 0:
+            strings.append("")
+            index += 2
+            continue
+        if length == 0 and index + 3 < len(entries):  # a string over 64 KiB: length in 2 words
+            length = (refs << 16) | entries[index + 2]
+            index += 2
+        index += 2
+        raw = data[offset : offset + length]
+        offset += length
+        try:
+            strings.append(raw.decode(encoding, "replace"))
+        except LookupError:
+            strings.append(raw.decode("latin-1"))
+    return strings, 3 if header & 0x80000000 else 2
+
+
+def msi_properties(data: bytes) -> dict[str, str]:
+    """The Property table (name -> value) of an installer database; {} when absent."""
+    import olefile
+
+    with olefile.OleFileIO(io.BytesIO(data)) as ole:
+        strings, width = _strings(_stream(ole, "!_StringPool"), _stream(ole, "!_StringData"))
+        table = _stream(ole, "!Property")
+    rows = len(table) // (2 * width)
+    if not rows:
+        return {}
+
+    def ref(position: int) -> str:
+        value = int.from_bytes(table[position : position + width], "little")
+        return strings[value] if value < len(strings) else ""
+
+    names = [ref(i * width) for i in range(rows)]
+    values = [ref((rows + i) * width) for i in range(rows)]
+    return dict(zip(names, values, strict=True))
+
+
 def msi_record(display: str, data: bytes) -> Component:
-    """The package record from the summary information stream (raises on a corrupt file)."""
+    """The package record: summary information and the Property table (raises on a corrupt
+    file)."""
     import olefile
 
     with olefile.OleFileIO(io.BytesIO(data)) as ole:
         meta = ole.get_metadata()
+    try:
+        properties = msi_properties(data)
+    except Exception:  # noqa: BLE001 - a damaged table leaves the summary information
+        properties = {}
     facts = FactList()
-    product = _text(meta.subject)
+    for key, kind in _PROPERTIES.items():
+        facts.add(kind, properties.get(key, ""), f"/Property/{key}")
+    product = properties.get("ProductName") or _text(meta.subject)
     facts.add(FieldKind.NAME, product, "/SummaryInformation/Subject")
     facts.add(FieldKind.MANUFACTURER, _text(meta.author), "/SummaryInformation/Author")
     facts.add(FieldKind.DESCRIPTION, _text(meta.title), "/SummaryInformation/Title")
@@ -62,7 +144,7 @@ def msi_record(display: str, data: bytes) -> Component:
         ref=f"{display}#summary",
         kind=ComponentKind.PACKAGE,
         name=product or name,
-        version="",
+        version=properties.get("ProductVersion", ""),
         pointer="/SummaryInformation",
     )
 

@@ -254,8 +254,23 @@ def test_an_msi_is_a_package_record_and_a_container_of_its_cabinets() -> None:
     kaspersky = audit([APPLIANCE / "kaspersky-product-TEST.msi"], options)
     [record] = [f for f in kaspersky.findings if f.artifact.endswith(".msi")]
     assert record.component.name == "Kaspersky Anti-Virus TEST fixture"
-    assert "KL-NAME-001" in {hit.indicator_id for hit in record.hits}  # author AO Kaspersky Lab
+    assert "KL-NAME-001" in {hit.indicator_id for hit in record.hits}  # AO Kaspersky Lab
+    assert "/Property/Manufacturer" in {hit.where for hit in record.hits}  # the Property table
+    assert record.component.version == "21.3.TEST"  # ProductVersion
     assert any(f.artifact.endswith("!/product.cab!/avp.exe") for f in kaspersky.findings)
+    lookalike = audit([APPLIANCE / "kasper-notes-TEST.msi"], options)
+    assert lookalike.complete and _serious(lookalike) == []
+
+
+def test_the_msi_property_table_is_decoded_from_the_string_pool() -> None:
+    from auditor.ingest.msi import msi_properties
+
+    properties = msi_properties((APPLIANCE / "acme-endpoint-agent-TEST.msi").read_bytes())
+    assert properties == {
+        "Manufacturer": "TEST Acme Networks Inc.",
+        "ProductName": "TEST Acme Endpoint Agent",
+        "ProductVersion": "3.2.0",
+    }
 
 
 def test_msi_stream_names_are_shown_as_written() -> None:
