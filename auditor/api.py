@@ -68,6 +68,8 @@ class AuditOptions:
     jobs: int = 0
     #: Directory of cached per-input results (``--cache-dir``); None: no cache.
     cache_dir: Path | None = None
+    #: Address of a Dask scheduler to run the inputs on (``--scheduler``); "": run here.
+    scheduler: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -597,8 +599,21 @@ def audit(paths: Sequence[str | Path], options: AuditOptions | None = None) -> A
             done[1] += sizes[index]
 
     jobs = max(1, min(options.jobs or default_jobs(), len(inputs) or 1))
+    if options.scheduler and inputs:
+        from auditor.distributed import run_on_cluster
+
+        def finished(index: int) -> None:
+            done[0] += 1
+            done[1] += sizes[index]
+            report(inputs[index + 1].display if index + 1 < len(inputs) else "")
+
+        report(inputs[0].display)
+        outcomes = list(run_on_cluster(options.scheduler, inputs, options, db.digest, finished))
+        jobs = 0  # nothing left to run here
     try:
-        if jobs == 1:
+        if jobs == 0:
+            pass
+        elif jobs == 1:
             for index in range(len(inputs)):
                 work(index)
         else:

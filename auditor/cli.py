@@ -161,6 +161,16 @@ def scan(
             "(0: one per core, at most 8). Reports are the same for any value.",
         ),
     ] = 0,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            envvar="DASK_SCHEDULER_ADDRESS",
+            help="Run the inputs on this Dask scheduler (e.g. tcp://host:8786; needs the [dask] "
+            "extra, the same auditor version on every worker, and the inputs at the same "
+            "paths there). Reports are the same as a local run.",
+        ),
+    ] = None,
     cache_dir: Annotated[
         Path | None,
         typer.Option(
@@ -269,7 +279,13 @@ def scan(
         started = _utc_now() if timestamps else ""
         clock = time.monotonic()
         with ProgressBar(wanted(quiet)) as bar:
-            options = replace(options, progress=bar.update, jobs=jobs, cache_dir=cache_dir)
+            options = replace(
+                options,
+                progress=bar.update,
+                jobs=jobs,
+                cache_dir=cache_dir,
+                scheduler=scheduler or "",
+            )
             result = audit(paths, options)
     except AuditorError as exc:
         _fail(str(exc))

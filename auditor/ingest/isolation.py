@@ -81,6 +81,8 @@ class Isolated:
 
     def run(self, function: Callable[..., T], *args: Any) -> T:
         """``function(*args)`` in the worker; UnreadableInput if it crashes or times out."""
+        if multiprocessing.current_process().daemon:  # e.g. a Dask worker: no children allowed
+            return function(*args)
         with _SPAWN_LOCK, _unimportable_main_hidden():  # one thread at a time edits __main__
             future = self._executor().submit(function, *args)
         try:
