@@ -291,19 +291,20 @@ def scan(
         _fail(str(exc))
     from auditor.report.context import RunContext, git_provenance
 
+    reports = _pair_outputs(output_format or [], output or [])
+
     context = RunContext(
         arguments=("kaspersky-audit", *sys.argv[1:]),
         start_utc=started,
         end_utc=_utc_now() if timestamps else "",
         category=category or "",
-        provenance=git_provenance(),
+        provenance=git_provenance() if any(f is OutputFormat.SARIF for f, _ in reports) else None,
         base_uri=Path.cwd().resolve().as_uri().rstrip("/") + "/",
     )
     fail_on = fail_on or settings.fail_on or FailOn.WARNING
     result = apply_ignores(result, settings, source)
     if accepted is not None and baseline is not None:
         result = apply_baseline(result, accepted, str(baseline))
-    reports = _pair_outputs(output_format or [], output or [])
     for fmt, target in reports:
         text = _render(result, fmt, fail_on, context)
         if target is None and fmt is OutputFormat.TABLE:

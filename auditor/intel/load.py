@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from auditor import __version__
 from auditor.errors import DatabaseError
 from auditor.intel.schema import (
     ClassFile,
@@ -93,10 +95,51 @@ def _load(path: Path, model: type[Model], hasher: Any) -> Model:
         ) from None
 
 
+def _cache_home() -> Path | None:
+    """Where the validated database is cached (None: caching is off)."""
+    if os.environ.get("KASPERSKY_AUDIT_NO_DB_CACHE"):
+        return None
+    base = os.environ.get("KASPERSKY_AUDIT_CACHE_HOME") or os.environ.get("XDG_CACHE_HOME")
+    home = Path(base) if base else Path.home() / ".cache"
+    return home / "kaspersky-audit" / "vendor_db"
+
+
+def _source_key(root: Path, overlays: Sequence[Path]) -> str:
+    """A hash of every YAML file of the database and of the overlays, with their names."""
+    hasher = hashlib.sha256(__version__.encode())
+    for path in sorted(root.rglob("*.yaml")):
+        hasher.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    for path in overlays:
+        hasher.update(str(Path(path).resolve()).encode() + b"\0" + Path(path).read_bytes())
+    return hasher.hexdigest()
+
+
 def load_database(root: Path | None = None, overlays: Sequence[Path] = ()) -> Database:
     """Load and validate vendor_db at ``root`` (default: the bundled database), then add the
-    indicators of each overlay file. The digest covers the overlays' bytes too."""
+    indicators of each overlay file. The digest covers the overlays' bytes too.
+
+    The validated database is cached (signed, keyed by the bytes of every file and the tool
+    version) so that start-up skips YAML parsing and validation when nothing changed."""
     root = (root or default_root()).resolve()
+    home = _cache_home()
+    if home is None:
+        return _load_database(root, overlays)
+    try:
+        from auditor.cache import ResultCache
+
+        key = _source_key(root, overlays)
+        cache = ResultCache(home, __version__)
+        cached = cache.get(str(root), key)
+    except OSError:  # unreadable files are reported by the real load; no cache directory
+        return _load_database(root, overlays)
+    if isinstance(cached, Database):
+        return cached
+    database = _load_database(root, overlays)
+    cache.put(str(root), key, database)
+    return database
+
+
+def _load_database(root: Path, overlays: Sequence[Path]) -> Database:
     if not (root / "db.yaml").is_file():
         raise DatabaseError(f"vendor_db: no db.yaml in {root}")
     hasher = hashlib.sha256()
