@@ -65,11 +65,15 @@ def main() -> int:
     mb = total / 1e6
     print(f"binaries: {args.files} files, {mb:.1f} MB")
     print(f"read only: {read_seconds:.3f} s ({mb / read_seconds:.0f} MB/s)")
-    print(f"audit:     {audit_seconds:.3f} s ({args.files / audit_seconds:.1f} files/s, "
-          f"{mb / audit_seconds:.1f} MB/s)")
-    print(f"ratio audit/read: {audit_seconds / read_seconds:.1f}x; "
-          f"findings {len(result.findings)}, documents {len(result.documents)}, "
-          f"not inspected {len(result.not_inspected)}")
+    print(
+        f"audit:     {audit_seconds:.3f} s ({args.files / audit_seconds:.1f} files/s, "
+        f"{mb / audit_seconds:.1f} MB/s)"
+    )
+    print(
+        f"ratio audit/read: {audit_seconds / read_seconds:.1f}x; "
+        f"findings {len(result.findings)}, documents {len(result.documents)}, "
+        f"not inspected {len(result.not_inspected)}"
+    )
     return 0 if len(result.documents) == args.files else 1
 
 
