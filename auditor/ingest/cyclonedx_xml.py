@@ -27,6 +27,8 @@ def _child(node: Element, name: str) -> Element | None:
 def _text(node: Element | None) -> str:
     if node is None:
         return ""
+    if not len(node):  # a leaf (nearly every field): its text, without walking
+        return (node.text or "").strip()
     return "".join(node.itertext()).strip()
 
 
@@ -74,8 +76,22 @@ _IDENTITY_FIELDS = {
 }
 
 
+def _index(node: Element) -> dict[str, list[Element]]:
+    """A record's children by local name, built in one pass (records are read field by field)."""
+    index: dict[str, list[Element]] = {}
+    for child in node:
+        index.setdefault(local(child.tag), []).append(child)
+    return index
+
+
 def _component_facts(node: Element) -> FactList:
     facts = FactList()
+    index = _index(node)
+
+    def first(name: str) -> Element | None:
+        found = index.get(name)
+        return found[0] if found else None
+
     for name, field in (
         ("name", FieldKind.NAME),
         ("group", FieldKind.GROUP),
@@ -89,27 +105,27 @@ def _component_facts(node: Element) -> FactList:
         ("omniborId", FieldKind.SWID),
         ("swhid", FieldKind.SWID),
     ):
-        for child in _children(node, name):
+        for child in index.get(name, []):
             _add(facts, field, child)
-    _organization(facts, FieldKind.SUPPLIER, _child(node, "supplier"))
-    _organization(facts, FieldKind.MANUFACTURER, _child(node, "manufacturer"))
-    _organization(facts, FieldKind.PROVIDER, _child(node, "provider"))
-    authors = _child(node, "authors")
+    _organization(facts, FieldKind.SUPPLIER, first("supplier"))
+    _organization(facts, FieldKind.MANUFACTURER, first("manufacturer"))
+    _organization(facts, FieldKind.PROVIDER, first("provider"))
+    authors = first("authors")
     if authors is not None:
         for author in _children(authors, "author"):
             _add(facts, FieldKind.AUTHOR, _child(author, "name"))
             _add(facts, FieldKind.EMAIL, _child(author, "email"))
-    hashes = _child(node, "hashes")
+    hashes = first("hashes")
     if hashes is not None:
         for item in _children(hashes, "hash"):
             facts.add_hash(item.get("alg"), _text(item), _where(item))
-    _licenses(facts, _child(node, "licenses"))
-    swid = _child(node, "swid")
+    _licenses(facts, first("licenses"))
+    swid = first("swid")
     if swid is not None:
         facts.add(FieldKind.SWID, swid.get("tagId"), _where(swid))
         facts.add(FieldKind.TEXT, swid.get("name"), _where(swid))
         _add(facts, FieldKind.URL, _child(swid, "url"))
-    refs = _child(node, "externalReferences")
+    refs = first("externalReferences")
     if refs is not None:
         for ref in _children(refs, "reference"):
             _add(facts, FieldKind.URL, _child(ref, "url"))
@@ -118,17 +134,17 @@ def _component_facts(node: Element) -> FactList:
             if ref_hashes is not None:
                 for item in _children(ref_hashes, "hash"):
                     facts.add_hash(item.get("alg"), _text(item), _where(item))
-    props = _child(node, "properties")
+    props = first("properties")
     if props is not None:
         for prop in _children(props, "property"):
             key = prop.get("name") or ""
             value = _text(prop)
             facts.add(FieldKind.PROPERTY, f"{key}={value}" if key else value, _where(prop))
-    endpoints = _child(node, "endpoints")
+    endpoints = first("endpoints")
     if endpoints is not None:
         for endpoint in _children(endpoints, "endpoint"):
             _add(facts, FieldKind.ENDPOINT, endpoint)
-    evidence = _child(node, "evidence")
+    evidence = first("evidence")
     if evidence is not None:
         for identity in _children(evidence, "identity"):
             identity_field = _text(_child(identity, "field"))
@@ -147,7 +163,7 @@ def _component_facts(node: Element) -> FactList:
             for item in _children(occurrences, "occurrence"):
                 _add(facts, FieldKind.FILENAME, _child(item, "location"))
         _licenses(facts, _child(evidence, "licenses"))
-    crypto = _child(node, "cryptoProperties")
+    crypto = first("cryptoProperties")
     cert = _child(crypto, "certificateProperties") if crypto is not None else None
     if cert is not None:
         _add(facts, FieldKind.CERT_SUBJECT, _child(cert, "subjectName"))
@@ -156,7 +172,7 @@ def _component_facts(node: Element) -> FactList:
         fingerprint = _child(cert, "fingerprint")
         if fingerprint is not None:
             facts.add_hash(fingerprint.get("alg"), _text(fingerprint), _where(fingerprint))
-    pedigree = _child(node, "pedigree")
+    pedigree = first("pedigree")
     if pedigree is not None:
         for relation in ("ancestors", "descendants", "variants"):
             group = _child(pedigree, relation)

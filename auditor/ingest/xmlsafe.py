@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, TypeAlias
 
@@ -68,4 +69,9 @@ def local(tag: object) -> str:
     """The local name of an element tag (namespace dropped); '' for comments and PIs."""
     if not isinstance(tag, str):
         return ""
+    return _local(tag)
+
+
+@functools.lru_cache(maxsize=4096)  # a document uses few distinct tags, each very often
+def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
