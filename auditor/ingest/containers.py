@@ -159,7 +159,11 @@ def expand(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refus
         try:
             with _STREAMS[container](io.BytesIO(data)) as stream:
                 inner = _read_limited(stream, limit)
-        except (OSError, EOFError, lzma.LZMAError, ValueError, RuntimeError) as exc:
+        except MemoryError:
+            yield Refused(display, f"{container} stream needs more memory than allowed")
+            return
+        except Exception as exc:  # noqa: BLE001 - each decompressor has its own error types
+            # (zstandard.ZstdError, lz4's RuntimeError, lzma.LZMAError, OSError, EOFError...)
             yield Refused(display, f"{container} data cannot be decompressed: {exc}")
             return
         if inner is None:
