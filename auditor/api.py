@@ -292,9 +292,26 @@ def read_data(
         return Skipped(display, f"{sniffed.format.value}: {exc}")
 
 
-def _rpm_leaves(
-    display: str, data: bytes, depth: int, budget: Budget
-) -> Iterator[tuple[str, bytes, bool] | tuple[str, bytes, bool, str] | Skipped | SbomDocument]:
+#: What unpacking an input yields: a file to read (display, bytes, named by the user, and an
+#: image note when it has one), a reason something was not opened, or a container's own record.
+Leaf = tuple[str, bytes, bool] | tuple[str, bytes, bool, str] | Skipped | SbomDocument
+
+
+def _package_document(
+    display: str, fmt: SbomFormat, component: Component, problems: Sequence[str] = ()
+) -> SbomDocument:
+    """A document holding one package record (an RPM header, an MSI's properties)."""
+    return SbomDocument(
+        path=display,
+        format=fmt,
+        spec_version="",
+        components=(component,),
+        problems=tuple(problems),
+        name=component.name,
+    )
+
+
+def _rpm_leaves(display: str, data: bytes, depth: int, budget: Budget) -> Iterator[Leaf]:
     """An RPM: its header as a package record, its payload as a container of files."""
     yield _archive_record(display, data, [])
     try:
@@ -302,20 +319,11 @@ def _rpm_leaves(
     except (ValueError, IndexError, struct.error) as exc:
         yield Skipped(display, f"rpm: header cannot be read: {exc}")
         return
-    yield SbomDocument(
-        path=display,
-        format=SbomFormat.RPM,
-        spec_version="",
-        components=(component,),
-        problems=tuple(problems),
-        name=component.name,
-    )
+    yield _package_document(display, SbomFormat.RPM, component, problems)
     yield from _leaves(f"{display}!/payload", payload, False, depth + 1, budget)
 
 
-def _msi_leaves(
-    display: str, data: bytes, depth: int, budget: Budget
-) -> Iterator[tuple[str, bytes, bool] | tuple[str, bytes, bool, str] | Skipped | SbomDocument]:
+def _msi_leaves(display: str, data: bytes, depth: int, budget: Budget) -> Iterator[Leaf]:
     """A Windows Installer package: its summary information as a package record, its embedded
     cabinets and binary streams as members."""
     from auditor.ingest.msi import msi_record, msi_streams
@@ -326,13 +334,7 @@ def _msi_leaves(
         yield _archive_record(display, data, [])
         yield Skipped(display, f"msi: summary information cannot be read: {exc}")
         return
-    yield SbomDocument(
-        path=display,
-        format=SbomFormat.MSI,
-        spec_version="",
-        components=(component,),
-        name=component.name,
-    )
+    yield _package_document(display, SbomFormat.MSI, component)
     names: list[str] = []
     for member in msi_streams(display, data, budget):
         if not isinstance(member, Member):
@@ -374,7 +376,7 @@ def _archive_record(display: str, data: bytes, members: list[str]) -> SbomDocume
 
 def _leaves(
     display: str, data: bytes, explicit: bool, depth: int, budget: Budget
-) -> Iterator[tuple[str, bytes, bool] | tuple[str, bytes, bool, str] | Skipped | SbomDocument]:
+) -> Iterator[Leaf]:
     """The input itself, or, for a container, the files inside it (recursively, in order)."""
     if is_rpm(data):
         yield from _rpm_leaves(display, data, depth, budget)
@@ -446,9 +448,7 @@ def _not_opened(item: Refused | Entry, names: list[str]) -> Iterator[Skipped]:
         names.append(item.target.lstrip("/"))
 
 
-def _guarded_leaves(
-    display: str, data: bytes, explicit: bool, budget: Budget
-) -> Iterator[tuple[str, bytes, bool] | tuple[str, bytes, bool, str] | Skipped | SbomDocument]:
+def _guarded_leaves(display: str, data: bytes, explicit: bool, budget: Budget) -> Iterator[Leaf]:
     """:func:`_leaves`, but a failure while opening a container ends that input only."""
     try:
         yield from _leaves(display, data, explicit, 0, budget)
