@@ -32,7 +32,9 @@ CONFIG_FILE = ".kaspersky-audit.toml"
 class IgnoreEntry(BaseModel):
     """One accepted finding pattern. Every selector given must match; at least one is needed."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, defer_build=True
+    )
 
     rule: str | None = Field(None, pattern=r"^KAS\d{3}$", description="Rule id, e.g. KAS005")
     detection_class: str | None = Field(
@@ -91,7 +93,9 @@ class IgnoreEntry(BaseModel):
 class Config(BaseModel):
     """The whole configuration file."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, defer_build=True
+    )
 
     fail_on: FailOn | None = Field(None, alias="fail-on")
     ignore: tuple[IgnoreEntry, ...] = ()
@@ -145,7 +149,7 @@ def load_config(explicit: Path | None = None, directory: Path | None = None) -> 
                 for error in exc.errors()
             )
             raise UsageError(f"{source}: invalid configuration: {problems}") from None
-    return Config.model_validate({}), ""
+    return Config.model_construct(), ""  # no file: defaults, without building validators
 
 
 def apply_ignores(

@@ -121,6 +121,40 @@ def test_python_dash_m_is_the_same_command() -> None:
     assert json.loads(done.stdout)["summary"]["findings"] == {"error": 2, "warning": 2, "note": 2}
 
 
+def test_the_quick_exit_flushes_every_report_and_keeps_the_exit_code() -> None:
+    """The console entry leaves with os._exit once idle: a large report piped to another
+    process must still arrive whole, and a usage error keeps its code and message."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "auditor",
+            "scan",
+            "fixtures/demo",
+            "fixtures/binaries",
+            "-f",
+            "sarif",
+            "--jobs",
+            "2",
+        ],
+        capture_output=True,
+        cwd=REPO,
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stderr
+    assert len(done.stdout) > 100_000  # larger than any pipe buffer
+    assert json.loads(done.stdout)["runs"][0]["results"]
+    missing = subprocess.run(
+        [sys.executable, "-m", "auditor", "scan", "no-such-file.json"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
+    assert missing.returncode == 2
+    assert "no-such-file.json" in missing.stderr
+
+
 def test_demo_command_needs_no_setup_and_shows_every_class(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from auditor.intel.load import Database
@@ -162,9 +163,7 @@ class CompiledIntel:
     db: Database
     normalizer: Normalizer
     phrases: dict[str, list[Indicator]] = field(default_factory=dict)
-    phrase_regex: re.Pattern[str] | None = None
     compounds: dict[str, list[Indicator]] = field(default_factory=dict)
-    compound_regex: re.Pattern[str] | None = None
     package_names: dict[str, list[Indicator]] = field(default_factory=dict)
     purls: list[PurlPattern] = field(default_factory=list)
     cpes: dict[str, list[CpePattern]] = field(default_factory=dict)
@@ -187,6 +186,18 @@ class CompiledIntel:
     oem: dict[str, list[OemRelationship]] = field(default_factory=dict)
     #: Derived lookups other layers build once per run (e.g. matchers by field).
     cache: dict[str, Any] = field(default_factory=dict)
+
+    # The two name regexes are built on first use: a document in which the prefilter finds no
+    # anchor never needs them, and compiling them is a visible share of start-up.
+    @cached_property
+    def phrase_regex(self) -> re.Pattern[str] | None:
+        """Every multi-word and plain entity/product phrase, longest first."""
+        return _phrase_regex(self.phrases)
+
+    @cached_property
+    def compound_regex(self) -> re.Pattern[str] | None:
+        """Every one-word brand with inner capitals, matched only as that word."""
+        return _phrase_regex(self.compounds)
 
 
 class AnchorScanner:
@@ -212,20 +223,27 @@ class AnchorScanner:
             and not (len(a) >= 32 and all(c in "0123456789abcdef" for c in a))
         ]
         raw = "\n".join(f'    $r{i} = "{a}" ascii wide nocase' for i, a in enumerate(textual))
-        self._raw_rules = (
-            yara_x.compile(f"rule raw {{\n  strings:\n{raw}\n  condition:\n    any of them\n}}\n")
+        self._raw_source = (
+            f"rule raw {{\n  strings:\n{raw}\n  condition:\n    any of them\n}}\n"
             if textual
-            else None
+            else ""
         )
         self._rules = yara_x.compile(
             f"rule anchors {{\n  strings:\n{strings}\n  condition:\n    any of them\n}}\n"
         )
 
+    @cached_property
+    def _raw_rules(self) -> Any:
+        """The binary-string rule, compiled when the first binary is scanned."""
+        import yara_x
+
+        return yara_x.compile(self._raw_source)
+
     def raw_offsets(self, data: bytes) -> list[int]:
         """Offsets of anchors in raw bytes (binaries): ASCII and UTF-16LE, any case."""
         import yara_x
 
-        if self._raw_rules is None:
+        if not self._raw_source:
             return []
         scanner = yara_x.Scanner(self._raw_rules)
         scanner.max_matches_per_pattern(10_000)
@@ -458,8 +476,6 @@ def compile_intel(db: Database) -> CompiledIntel:
     intel.anchors = frozenset(anchors)
     if anchors:
         intel.anchor_scanner = AnchorScanner(sorted(anchors))
-    intel.phrase_regex = _phrase_regex(intel.phrases)
-    intel.compound_regex = _phrase_regex(intel.compounds)
     intel.benign_context = tuple(
         tuple(words(phrase)) for phrase in db.normalization.benign_context if words(phrase)
     )

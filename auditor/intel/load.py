@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from auditor import __version__
@@ -34,7 +33,6 @@ from auditor.intel.schema import (
 )
 
 Model = TypeVar("Model", bound=BaseModel)
-_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +79,11 @@ def _load(path: Path, model: type[Model], hasher: Any) -> Model:
     except OSError as exc:
         raise DatabaseError(f"vendor_db: cannot read {path}: {exc.strerror}") from None
     hasher.update(path.name.encode() + b"\0" + raw + b"\0")
+    import yaml  # only on a cache miss: start-up with a cached database never parses YAML
+
+    loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.load(raw, Loader=_SafeLoader)  # noqa: S506 - safe loader
+        data = yaml.load(raw, Loader=loader)  # noqa: S506 - safe loader
     except yaml.YAMLError as exc:
         raise DatabaseError(f"vendor_db: {path}: invalid YAML: {exc}") from None
     try:
