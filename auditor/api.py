@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from auditor import __version__
 from auditor.cache import ResultCache
@@ -41,6 +42,9 @@ from auditor.models import (
     Skipped,
 )
 from auditor.triage import build_findings
+
+if TYPE_CHECKING:
+    from auditor.ingest.isolation import Isolated
 
 DEFAULT_MAX_FILE_SIZE = 1 << 30  # 1 GiB
 #: Version-control metadata and byte-code caches: never shipped, never inventory. Installed
@@ -117,9 +121,17 @@ class BinaryReader:
 
     def __init__(self, intel: CompiledIntel, timeout: float) -> None:
         self.intel = intel
-        from auditor.ingest.isolation import Isolated
+        self.timeout = timeout
+        self._worker: Isolated | None = None  # an SBOM-only run never imports multiprocessing
 
-        self.worker = Isolated(timeout)
+    @property
+    def worker(self) -> Isolated:
+        """The worker process's handle, created on the first binary."""
+        if self._worker is None:
+            from auditor.ingest.isolation import Isolated
+
+            self._worker = Isolated(self.timeout)
+        return self._worker
 
     def read(self, display: str, data: bytes, kind: str) -> SbomDocument:
         scanner = self.intel.anchor_scanner
@@ -147,7 +159,8 @@ class BinaryReader:
         )
 
     def close(self) -> None:
-        self.worker.close()
+        if self._worker is not None:
+            self._worker.close()
 
 
 @contextmanager

@@ -258,14 +258,17 @@ def scan(
     from dataclasses import replace
 
     from auditor.api import AuditOptions, audit
-    from auditor.baseline import apply_baseline, load_baseline
     from auditor.config import apply_ignores, load_config
     from auditor.ingest.containers import Limits
     from auditor.report.progress import ProgressBar, summary_line, wanted
 
     try:
         settings, source = load_config(config)
-        accepted = load_baseline(baseline) if baseline is not None else None
+        accepted = None
+        if baseline is not None:
+            from auditor.baseline import load_baseline
+
+            accepted = load_baseline(baseline)
         options = AuditOptions(
             db_path=db,
             max_file_size=max_file_size,
@@ -306,6 +309,8 @@ def scan(
     fail_on = fail_on or settings.fail_on or FailOn.WARNING
     result = apply_ignores(result, settings, source)
     if accepted is not None and baseline is not None:
+        from auditor.baseline import apply_baseline
+
         result = apply_baseline(result, accepted, str(baseline))
     for fmt, target in reports:
         text = _render(result, fmt, fail_on, context)
