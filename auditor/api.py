@@ -44,7 +44,7 @@ from auditor.models import (
 from auditor.triage import build_findings
 
 if TYPE_CHECKING:
-    from auditor.ingest.isolation import Isolated
+    from auditor.ingest.isolation import Inline, Isolated
 
 DEFAULT_MAX_FILE_SIZE = 1 << 30  # 1 GiB
 #: Version-control metadata and byte-code caches: never shipped, never inventory. Installed
@@ -119,18 +119,20 @@ _IDENTITY_KEYS = {
 class BinaryReader:
     """Reads PE/ELF/Mach-O files in an isolated worker (started on first use)."""
 
-    def __init__(self, intel: CompiledIntel, timeout: float) -> None:
+    def __init__(self, intel: CompiledIntel, timeout: float, inline: bool = False) -> None:
         self.intel = intel
         self.timeout = timeout
-        self._worker: Isolated | None = None  # an SBOM-only run never imports multiprocessing
+        #: Parse here rather than in a child (this process is itself a disposable worker).
+        self.inline = inline
+        self._worker: Isolated | Inline | None = None  # SBOM-only runs never start a worker
 
     @property
-    def worker(self) -> Isolated:
-        """The worker process's handle, created on the first binary."""
+    def worker(self) -> Isolated | Inline:
+        """The parser runner, created on the first binary."""
         if self._worker is None:
-            from auditor.ingest.isolation import Isolated
+            from auditor.ingest.isolation import Inline, Isolated
 
-            self._worker = Isolated(self.timeout)
+            self._worker = Inline(self.timeout) if self.inline else Isolated(self.timeout)
         return self._worker
 
     def read(self, display: str, data: bytes, kind: str) -> SbomDocument:
@@ -138,7 +140,8 @@ class BinaryReader:
         offsets = scanner.raw_offsets(data) if scanner is not None else []
         name = display.rsplit("/", 1)[-1]
         reader = extract_archive if kind == "java-archive" else extract
-        extracted = self.worker.run(reader, name, data, offsets)
+        digest = hashlib.sha256(data).hexdigest()  # once, here: the document carries it too
+        extracted = self.worker.run(reader, name, data, offsets, digest)
         fmt = SbomFormat(extracted.format)
         component = Component(
             ref=display,
@@ -156,6 +159,7 @@ class BinaryReader:
             roots=(display,),
             problems=tuple(extracted.problems),
             name=name,
+            sha256=digest,
         )
 
     def close(self) -> None:
@@ -553,7 +557,8 @@ def _audit_bytes(
             out.skipped.append(outcome)
             continue
         document, data = outcome
-        document = replace(document, sha256=hashlib.sha256(data).hexdigest())
+        if not document.sha256:
+            document = replace(document, sha256=hashlib.sha256(data).hexdigest())
         if note:
             document = replace(document, problems=(*document.problems, note))
         out.documents.append(document)
@@ -612,6 +617,23 @@ def audit(paths: Sequence[str | Path], options: AuditOptions | None = None) -> A
             done[1] += sizes[index]
 
     jobs = max(1, min(options.jobs or default_jobs(), len(inputs) or 1))
+    from auditor import parallel
+
+    if not options.scheduler and parallel.wanted(jobs, len(inputs), total_bytes):
+
+        def started(index: int) -> None:
+            report(inputs[index].display)
+
+        def finished(index: int) -> None:
+            done[0] += 1
+            done[1] += sizes[index]
+
+        outcomes = list(
+            parallel.audit_in_processes(
+                inputs, sizes, options, intel, cache, jobs, started, finished
+            )
+        )
+        jobs = 0  # nothing left to run on threads
     if options.scheduler and inputs:
         from auditor.distributed import run_on_cluster
 

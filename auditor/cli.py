@@ -159,8 +159,10 @@ def scan(
             "--jobs",
             "-j",
             min=0,
-            help="Inputs audited at once, each with its own binary-parser process "
-            "(0: one per core, at most 8). Reports are the same for any value.",
+            help="Inputs audited at once (0: one per core, at most 8). Runs over 32 MiB use "
+            "worker processes, each auditing whole inputs; a worker that crashes on an input "
+            "is replaced and that input audited again with per-file isolation. Reports are the "
+            "same for any value.",
         ),
     ] = 0,
     scheduler: Annotated[

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from auditor.models import Fact, FieldKind
@@ -271,7 +272,7 @@ def _pe(binary: Any, out: Extracted, size: int, data: bytes = b"") -> None:
     if binary.has_exports:
         export = binary.get_export()
         out.add(FieldKind.FILENAME, export.name, "/exports/name")
-        for entry in list(export.entries)[:MAX_SYMBOLS]:
+        for entry in islice(export.entries, MAX_SYMBOLS):
             out.add(FieldKind.TEXT, entry.name, f"/exports/{entry.name}")
     if binary.has_debug and binary.codeview_pdb is not None:
         out.add(FieldKind.FILENAME, binary.codeview_pdb.filename, "/debug/codeview/pdb")
@@ -323,7 +324,8 @@ def _elf(binary: Any, out: Extracted) -> None:
         for index, part in enumerate(bytes(comment.content).split(b"\x00")):
             out.add(FieldKind.TEXT, part, f"/sections/.comment/{index}")
     _package_note(binary, out)
-    for symbol in list(binary.exported_symbols)[:MAX_SYMBOLS]:
+    for symbol in islice(binary.exported_symbols, MAX_SYMBOLS):  # not list(): LIEF
+        # builds a Python object per symbol, and a large library has tens of thousands
         out.add(FieldKind.TEXT, symbol.name, f"/dynamic/symbols/{symbol.name}")
     modinfo = binary.get_section(".modinfo")
     if modinfo is not None:
@@ -427,21 +429,24 @@ def _macho(binary: Any, out: Extracted) -> None:
         certificate_facts_der(out, signature.cms, "/code-signature/cms", pkcs7=True)
 
 
-def extract(name: str, data: bytes, anchor_offsets: list[int]) -> Extracted:
-    """Everything one binary says; runs in a worker process (LIEF may crash or hang)."""
+def extract(name: str, data: bytes, anchor_offsets: list[int], sha256: str = "") -> Extracted:
+    """Everything one binary says; runs in a worker process (LIEF may crash or hang).
+    ``sha256`` is the data's digest when the caller has it already."""
     import lief
 
     fmt = magic_format(data) or "unknown"
     out = Extracted(format=fmt, name=name)
     out.add(FieldKind.FILENAME, name, "/file/name")
-    out.add(FieldKind.HASH, "sha256:" + hashlib.sha256(data).hexdigest(), "/file/sha256")
+    out.add(
+        FieldKind.HASH, "sha256:" + (sha256 or hashlib.sha256(data).hexdigest()), "/file/sha256"
+    )
     _strings_near(data, anchor_offsets, out)
     _go_modules(data, out)
     try:
         lief.logging.disable()
     except Exception:  # noqa: BLE001, S110 - logging control is best effort
         pass
-    parsed: Any = lief.parse(data)
+    parsed: Any = _parse(lief, fmt, data)
     if parsed is None:
         out.problems.append(f"{fmt.upper()} structure could not be parsed (truncated or corrupt)")
         return out
@@ -466,6 +471,22 @@ def extract(name: str, data: bytes, anchor_offsets: list[int]) -> Extracted:
     if anchor_offsets:  # a certificate naming a vendor carries an anchor (its subject)
         _embedded_certificates(data, out, skip)
     return out
+
+
+def _parse(lief: Any, fmt: str, data: bytes) -> Any:
+    """Parse with LIEF, skipping the tables nothing here reads (relocations, symbol versions,
+    exception data): a large library spends most of its parse time in them."""
+    if fmt == "elf":
+        elf = lief.ELF.ParserConfig()
+        elf.parse_relocations = False
+        elf.parse_symbol_versions = False
+        return lief.ELF.parse(data, elf)
+    if fmt == "pe":
+        pe = lief.PE.ParserConfig()
+        pe.parse_reloc = False
+        pe.parse_exceptions = False
+        return lief.PE.parse(data, pe)
+    return lief.parse(data)
 
 
 def _go_modules(data: bytes, out: Extracted) -> None:

@@ -101,3 +101,25 @@ class Isolated:
 
     def close(self) -> None:
         self._reset(kill=False)
+
+
+class Inline:
+    """Runs parsers in this process, for a process that is itself a disposable worker (see
+    :mod:`auditor.parallel`): a hang past ``timeout`` ends the process through SIGALRM's default
+    action, and its parent then re-audits the input with :class:`Isolated` parsers."""
+
+    def __init__(self, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self.timeout = timeout
+
+    def run(self, function: Callable[..., T], *args: Any) -> T:
+        """``function(*args)`` here, under a real-time alarm of ``timeout`` seconds."""
+        import signal
+
+        signal.setitimer(signal.ITIMER_REAL, self.timeout)
+        try:
+            return function(*args)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+    def close(self) -> None:
+        """Nothing to release."""

@@ -100,13 +100,18 @@ def _android(
         certificate_facts_der(out, der, f"/android/signing-block/certificates/{index}")
 
 
-def extract_archive(name: str, data: bytes, anchor_offsets: list[int]) -> Extracted:
-    """Everything one Java or Android archive says (runs in the isolated worker)."""
+def extract_archive(
+    name: str, data: bytes, anchor_offsets: list[int], sha256: str = ""
+) -> Extracted:
+    """Everything one Java or Android archive says (runs in the isolated worker); ``sha256``
+    is the data's digest when the caller has it already."""
     import hashlib
 
     out = Extracted(format="java-archive", name=name)
     out.add(FieldKind.FILENAME, name, "/file/name")
-    out.add(FieldKind.HASH, "sha256:" + hashlib.sha256(data).hexdigest(), "/file/sha256")
+    out.add(
+        FieldKind.HASH, "sha256:" + (sha256 or hashlib.sha256(data).hexdigest()), "/file/sha256"
+    )
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
