@@ -1,0 +1,28 @@
+"""Fuzz target: Windows Installer packages (summary information, Property table, streams).
+
+Run: python fuzz/fuzz_msi.py -max_total_time=600   (see fuzz/README.md)
+"""
+
+from __future__ import annotations
+
+import sys
+
+import _common  # noqa: F401 - puts the checkout on sys.path
+import atheris
+
+with atheris.instrument_imports():
+    import checks
+
+    import auditor.ingest.containers  # noqa: F401
+    import auditor.ingest.msi  # noqa: F401
+
+MAX_LEN = 32768
+
+
+def TestOneInput(data: bytes) -> None:  # noqa: N802 - the name atheris documents
+    checks.msi(data)
+
+
+if __name__ == "__main__":
+    _common.main("msi", TestOneInput, MAX_LEN)
+    sys.exit(0)

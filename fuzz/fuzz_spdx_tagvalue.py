@@ -1,0 +1,27 @@
+"""Fuzz target: the SPDX 2 tag-value reader.
+
+Run: python fuzz/fuzz_spdx_tagvalue.py -max_total_time=600   (see fuzz/README.md)
+"""
+
+from __future__ import annotations
+
+import sys
+
+import _common  # noqa: F401 - puts the checkout on sys.path
+import atheris
+
+with atheris.instrument_imports():
+    import checks
+
+    import auditor.ingest.spdx_tagvalue  # noqa: F401
+
+MAX_LEN = 32768
+
+
+def TestOneInput(data: bytes) -> None:  # noqa: N802 - the name atheris documents
+    checks.spdx_tagvalue(data)
+
+
+if __name__ == "__main__":
+    _common.main("spdx_tagvalue", TestOneInput, MAX_LEN)
+    sys.exit(0)
