@@ -475,6 +475,21 @@ def _guarded_leaves(display: str, data: bytes, explicit: bool, budget: Budget) -
         yield Skipped(display, f"container could not be opened ({type(exc).__name__}: {exc})")
 
 
+def _with_hidden_values(intel: CompiledIntel, document: SbomDocument, data: bytes) -> SbomDocument:
+    """A JSON or YAML document that names anything the database knows is read a second time
+    for values hidden by duplicate keys (see :mod:`auditor.ingest.duplicates`)."""
+    from auditor.ingest import duplicates
+
+    if document.format not in duplicates.FORMATS:
+        return document
+    from auditor.ingest.sniff import to_utf8
+    from auditor.match.engine import mentions_anchor
+
+    if not mentions_anchor(intel, to_utf8(data)):
+        return document
+    return duplicates.with_hidden_values(document, data)
+
+
 def audit_document(intel: CompiledIntel, document: SbomDocument, data: bytes) -> list[Finding]:
     """Match and triage one document; locate each finding and its evidence in ``data``."""
     findings = build_findings(intel, document, match_document(intel, document))
@@ -557,6 +572,7 @@ def _audit_bytes(
             out.skipped.append(outcome)
             continue
         document, data = outcome
+        document = _with_hidden_values(intel, document, data)
         if not document.sha256:
             document = replace(document, sha256=hashlib.sha256(data).hexdigest())
         if note:

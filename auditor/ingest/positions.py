@@ -259,10 +259,12 @@ class Locator:
 
         if self._yaml is None:
             self._yaml = {}
-            loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+            from auditor.errors import UnreadableInput
+            from auditor.ingest import yamlsafe
+
             try:
-                node = yaml.compose(self.text.text, Loader=loader)  # noqa: S506 - safe loader
-            except yaml.YAMLError:
+                node = yamlsafe.compose(self.text.text)
+            except (yaml.YAMLError, UnreadableInput):
                 return None
             stack: list[tuple[str, object]] = [("", node)]
             while stack:

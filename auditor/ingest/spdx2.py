@@ -829,8 +829,10 @@ def _read(path: str, data: bytes, fmt: SbomFormat) -> SbomDocument:
             tag_value = spdx_tagvalue.read(path, data, SbomFormat.SPDX_TAGVALUE)
             note = "the content is SPDX tag-value, not YAML; it was read as tag-value"
             return dataclasses.replace(tag_value, problems=(note, *tag_value.problems))
+        from auditor.ingest import yamlsafe
+
         try:
-            doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+            doc = yamlsafe.load(text)
         except yaml.YAMLError as exc:
             raise UnreadableInput(f"invalid YAML: {one_line(str(exc))}") from None
         if doc is None:
