@@ -573,8 +573,17 @@ def db_verify(
     raise typer.Exit(result.exit_code)
 
 
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM (a cancelled CI job, ``kill``) unwinds like Ctrl-C, so that temporary
+    directories and worker processes are cleaned up on the way out."""
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
     """Console-script entry point."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         app()
     except SystemExit as stop:
