@@ -7,6 +7,7 @@ import hashlib
 import os
 import struct
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -74,6 +75,11 @@ class AuditOptions:
     cache_dir: Path | None = None
     #: Address of a Dask scheduler to run the inputs on (``--scheduler``); "": run here.
     scheduler: str = ""
+    #: Seconds the whole run may take (``--max-run-seconds``; 0: no limit). Inputs not
+    #: started in time, and members not opened in time, are reported as not inspected.
+    max_run_seconds: float = 0.0
+    #: When the run's time budget ends (``time.monotonic()``; 0: never). Set by :func:`audit`.
+    run_deadline: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -536,6 +542,16 @@ def _audit_input(
     cache: ResultCache | None = None,
 ) -> _Outcome:
     """Read, unpack, match and triage one top-level input (or take it from the cache)."""
+    if options.run_deadline and time.monotonic() > options.run_deadline:
+        return _Outcome(
+            skipped=[
+                Skipped(
+                    item.display,
+                    f"not audited: the run's time budget of {options.max_run_seconds:g} s was "
+                    "used up (--max-run-seconds)",
+                )
+            ]
+        )
     raw = read_bytes(item, options)
     if isinstance(raw, Skipped):
         return _Outcome(skipped=[raw])
@@ -555,7 +571,7 @@ def _audit_bytes(
     item: InputFile, raw: bytes, options: AuditOptions, intel: CompiledIntel, binaries: BinaryReader
 ) -> _Outcome:
     out = _Outcome()
-    budget = Budget(options.container_limits)
+    budget = Budget(options.container_limits, options.run_deadline)
     for leaf in _guarded_leaves(item.display, raw, item.explicit, budget):
         if isinstance(leaf, Skipped):
             out.skipped.append(leaf)
@@ -599,6 +615,8 @@ def audit(paths: Sequence[str | Path], options: AuditOptions | None = None) -> A
     parallel); results are merged in input order, so the report is the same for any ``jobs``.
     """
     options = options or AuditOptions()
+    if options.max_run_seconds > 0 and not options.run_deadline:
+        options = replace(options, run_deadline=time.monotonic() + options.max_run_seconds)
     db = load_database(options.db_path, options.db_overlays)
     intel = compile_intel(db)
     inputs = expand_inputs(paths, options.display_base)

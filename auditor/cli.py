@@ -255,6 +255,15 @@ def scan(
             "members left unopened are reported.",
         ),
     ] = 600.0,
+    max_run_seconds: Annotated[
+        float,
+        typer.Option(
+            "--max-run-seconds",
+            min=0,
+            help="Time the whole run may take (0: no limit); inputs and members not reached "
+            "in time are reported as not inspected (exit 3).",
+        ),
+    ] = 0.0,
 ) -> None:
     """Audit SBOMs, binaries, packages, archives, images and firmware for Kaspersky software."""
     from dataclasses import replace
@@ -282,6 +291,7 @@ def scan(
                 max_ratio=max_ratio,
                 max_seconds=max_seconds,
             ),
+            max_run_seconds=max_run_seconds,
         )
         started = _utc_now() if timestamps else ""
         clock = time.monotonic()

@@ -59,7 +59,8 @@ def run_on_cluster(
     from auditor.api import _Outcome
     from auditor.models import Skipped
 
-    remote = replace(options, progress=None, scheduler="", jobs=1)
+    # a monotonic deadline means nothing on another machine: workers get the per-input limits
+    remote = replace(options, progress=None, scheduler="", jobs=1, run_deadline=0.0)
     try:
         client = Client(address, timeout=CONNECT_TIMEOUT)  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError, ValueError) as exc:

@@ -17,6 +17,7 @@ import concurrent.futures as futures
 import multiprocessing
 import signal
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -120,6 +121,9 @@ class _Slot:
         with _SPAWN_LOCK, _unimportable_main_hidden():
             future = self._executor().submit(self.function, item, self.remote)
         deadline = self.deadline
+        if self.options.run_deadline:  # the worker honours the run's budget; this is a backstop
+            remaining = max(0.0, self.options.run_deadline - time.monotonic())
+            deadline = min(deadline, remaining + self.options.binary_timeout + 60.0)
         try:
             return future.result(timeout=deadline)
         except futures.TimeoutError:

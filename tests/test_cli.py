@@ -175,3 +175,25 @@ def test_reports_are_byte_identical_whatever_the_number_of_jobs() -> None:
     one = render_sarif(audit(paths, AuditOptions(jobs=1)))
     four = render_sarif(audit(paths, AuditOptions(jobs=4)))
     assert one == four
+
+
+def test_a_spent_run_time_budget_reports_every_input_left_as_not_inspected() -> None:
+    result = runner.invoke(
+        app, ["scan", "fixtures/demo", "--max-run-seconds", "0.000001", "-f", "json"]
+    )
+    assert result.exit_code == 3, result.output
+    data = json.loads(result.stdout)
+    reasons = [item["reason"] for item in data["notInspected"]]
+    assert len(reasons) == len(list((REPO / "fixtures" / "demo").iterdir()))  # README too: unread
+    assert all("--max-run-seconds" in reason for reason in reasons)
+
+
+def test_the_run_time_budget_bounds_each_input_budget() -> None:
+    import time
+
+    from auditor.ingest.containers import Budget, Limits
+
+    spent = Budget(Limits(max_seconds=600), run_deadline=time.monotonic() - 1)
+    assert "--max-run-seconds" in spent.take(1)
+    own = Budget(Limits(max_seconds=600), run_deadline=time.monotonic() + 10_000)
+    assert own.take(1) == "" and not own.run_bound

@@ -63,11 +63,14 @@ class Refused:
 class Budget:
     """Bytes and members expanded so far across one input."""
 
-    def __init__(self, limits: Limits) -> None:
+    def __init__(self, limits: Limits, run_deadline: float = 0.0) -> None:
         self.limits = limits
         self.members = 0
         self.total = 0
-        self.deadline = time.monotonic() + limits.max_seconds
+        own = time.monotonic() + limits.max_seconds
+        #: True when the run's time budget (``--max-run-seconds``) ends before this input's.
+        self.run_bound = bool(run_deadline) and run_deadline < own
+        self.deadline = run_deadline if self.run_bound else own
 
     @property
     def exhausted(self) -> bool:
@@ -79,6 +82,8 @@ class Budget:
         if self.members >= self.limits.max_members:
             return f"more than {self.limits.max_members} members (--max-members)"
         if time.monotonic() > self.deadline:
+            if self.run_bound:
+                return "the run's time budget was used up (--max-run-seconds)"
             return (
                 f"time limit of {self.limits.max_seconds:g} s for this input reached "
                 "(--max-seconds)"
@@ -248,6 +253,8 @@ def _ar(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refused]
         try:
             size = int(header[48:58].decode("ascii").strip())
         except ValueError:
+            size = -1
+        if size < 0:  # a negative size would step back and read the same header for ever
             yield Refused(display, f"ar member size is not a number at offset {offset}")
             return
         start = offset + 60
@@ -260,6 +267,8 @@ def _ar(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refused]
         reason = budget.take(size)
         if reason:
             yield Refused(f"{display}{SEPARATOR}{name}", reason)
+            if budget.exhausted:
+                return
             continue
         yield Member(f"{display}{SEPARATOR}{name}", data[start : start + size])
 
