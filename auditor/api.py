@@ -209,10 +209,12 @@ def _is_oci_layout(path: Path) -> bool:
 def display_path(path: Path, base: Path | None = None) -> str:
     """A stable, POSIX-style path: relative to ``base`` (default: the working directory) when
     inside it."""
+    from auditor.ingest.records import printable
+
     try:
-        return path.resolve().relative_to((base or Path.cwd()).resolve()).as_posix()
+        return printable(path.resolve().relative_to((base or Path.cwd()).resolve()).as_posix())
     except ValueError:
-        return path.as_posix()
+        return printable(path.as_posix())
 
 
 def expand_inputs(paths: Sequence[str | Path], base: Path | None = None) -> list[InputFile]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
+from auditor.ingest.records import printable
 from auditor.models import Fact, FieldKind
 
 MAX_STRINGS = 200
@@ -54,7 +55,8 @@ class Extracted:
         if isinstance(value, bytes):
             value = value.decode("utf-8", errors="replace")
         if isinstance(value, str) and value.strip():
-            self.facts.append((kind.value, value.strip()[:_STRING_LIMIT], where, qualifier))
+            value = printable(value.strip()[:_STRING_LIMIT])
+            self.facts.append((kind.value, value, printable(where), qualifier))
 
     def as_facts(self) -> tuple[Fact, ...]:
         """The facts as model objects."""
@@ -193,11 +195,16 @@ def certificate_facts_der(out: Extracted, data: bytes, where: str, pkcs7: bool =
         return
     for index, cert in enumerate(certificates):
         base = f"{where}/certificates/{index}" if pkcs7 else where
-        subject = cert.subject.rfc4514_string()
-        qualifier = SELF_SIGNED if cert.subject == cert.issuer else ""
+        try:  # cryptography parses names lazily: a corrupt issuer raises only here
+            subject, issuer = cert.subject.rfc4514_string(), cert.issuer.rfc4514_string()
+            qualifier = SELF_SIGNED if cert.subject == cert.issuer else ""
+            serial = f"{cert.serial_number:x}"
+        except ValueError:
+            out.problems.append(f"{base}: certificate fields cannot be parsed")
+            continue
         out.add(FieldKind.CERT_SUBJECT, subject, f"{base}/subject", qualifier)
-        out.add(FieldKind.CERT_ISSUER, cert.issuer.rfc4514_string(), f"{base}/issuer", qualifier)
-        out.add(FieldKind.CERT_SERIAL, f"{cert.serial_number:x}", f"{base}/serial", qualifier)
+        out.add(FieldKind.CERT_ISSUER, issuer, f"{base}/issuer", qualifier)
+        out.add(FieldKind.CERT_SERIAL, serial, f"{base}/serial", qualifier)
         out.add(
             FieldKind.HASH,
             "sha1:" + cert.fingerprint(hashes.SHA1()).hex(),

@@ -16,9 +16,12 @@ import posixpath
 import tarfile
 import time
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, cast
+
+from auditor.ingest.records import printable
 
 SEPARATOR = "!/"
 
@@ -98,7 +101,9 @@ class Budget:
 
 
 def member_name(name: str) -> str:
-    """A member's name for display: leading '/' and './' dropped, nothing else changed."""
+    """A member's name for display: leading '/' and './' dropped, undecodable bytes shown as
+    ``\\xNN``, nothing else changed."""
+    name = printable(name)
     while name.startswith(("./", "/")):
         name = name[2:] if name.startswith("./") else name[1:]
     return name
@@ -107,6 +112,7 @@ def member_name(name: str) -> str:
 def link_target(path: str, target: str) -> str:
     """Where a link at ``path`` points, as an absolute path inside its container (a label for
     the inventory; never resolved on disk)."""
+    target = printable(target)
     if target.startswith("/"):
         return posixpath.normpath(target)
     return posixpath.normpath(posixpath.join(posixpath.dirname("/" + path.lstrip("/")), target))
@@ -341,6 +347,8 @@ def _zip(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refused
             EOFError,
             NotImplementedError,
             RuntimeError,
+            zlib.error,  # a corrupt deflate stream
+            lzma.LZMAError,
         ) as exc:
             yield Refused(where, f"member cannot be read: {exc}")
             continue

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
+from auditor.ingest.records import printable
 from auditor.models import Component, ComponentKind, Fact, FieldKind, SbomDocument, SbomFormat
 
 #: Formats whose readers use a last-key-wins parser.
@@ -96,7 +97,11 @@ def hidden_values(data: bytes, fmt: SbomFormat) -> list[tuple[str, str]] | None:
     except (ValueError, RecursionError, MemoryError):
         return None
     budget = [MAX_VALUES]
-    return [(str(key), value) for key, raw in pairs for value in _strings(raw, budget)]
+    return [
+        (printable(str(key)), printable(value))
+        for key, raw in pairs
+        for value in _strings(raw, budget)
+    ]
 
 
 def with_hidden_values(document: SbomDocument, data: bytes) -> SbomDocument:

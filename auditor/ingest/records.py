@@ -83,7 +83,7 @@ class FactList:
         """Add ``value`` if it is a non-empty string (numbers are stringified)."""
         if isinstance(value, str):
             if value and value.strip().lower() not in _NOASSERTION:
-                self.facts.append(Fact(field, value, where))
+                self.facts.append(Fact(field, printable(value), where))
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             self.facts.append(Fact(field, str(value), where))
 
@@ -128,6 +128,19 @@ class FactList:
             line=line,
             parent=parent,
         )
+
+
+def printable(value: str) -> str:
+    """``value`` as valid Unicode: lone surrogates (undecodable bytes that ``surrogateescape``
+    kept in a file or member name, or a JSON ``\\ud800`` escape) become ``\\xNN``/``\\udNNN``
+    escapes, so that matching and every report can encode it."""
+    if value.isascii():
+        return value
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return value
 
 
 def text(value: object) -> str:

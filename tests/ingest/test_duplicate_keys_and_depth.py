@@ -153,3 +153,29 @@ def test_json_duplicate_scan_survives_deep_documents() -> None:
 def test_unreadable_input_is_what_the_yaml_guard_raises() -> None:
     with pytest.raises(UnreadableInput):
         yamlsafe.load("x: " + "[" * 100_000 + "]" * 100_000)
+
+
+def test_undecodable_member_and_file_names_are_shown_escaped_not_fatal(tmp_path: Path) -> None:
+    """A tar member or a file on disk whose name is not UTF-8 once ended the whole run with
+    UnicodeEncodeError while matching; it is now shown with \\xNN escapes."""
+    import io
+    import os
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as archive:
+        info = tarfile.TarInfo("opt/kaspersky/name-\udcff-TEST")
+        info.size = 4
+        archive.addfile(info, io.BytesIO(b"TEST"))
+    (tmp_path / "odd-TEST.tar").write_bytes(buffer.getvalue())
+    odd = os.fsdecode(b"odd-\xfe-TEST.cdx.json")
+    (tmp_path / odd).write_text(CDX_HIDDEN, encoding="utf-8")
+    result = audit([tmp_path], AuditOptions(jobs=1, display_base=tmp_path))
+    paths = {doc.path for doc in result.documents}
+    assert "odd-\\xfe-TEST.cdx.json" in paths
+    assert any(
+        "\\xff" in fact.value for d in result.documents for c in d.components for fact in c.facts
+    )
+    from auditor.report.sarif import render_sarif
+
+    assert "\\\\xfe" in render_sarif(result)
