@@ -631,10 +631,9 @@ with Extractor(logger=scanner.logger, error_mode=scanner.error_mode) as ectx:
         scanner.file_stack.pop()
         done += os.path.getsize(path)
         top += 1
-        if top % 25 == 0:
-            with progress.open("a") as out:
-                out.write(json.dumps({"seconds": time.perf_counter() - start, "bytes": done,
-                    "top": top, "files": scanner.total_scanned_files, "found": found}) + "\n")
+        with progress.open("a") as out:
+            out.write(json.dumps({"seconds": time.perf_counter() - start, "bytes": done,
+                "top": top, "files": scanner.total_scanned_files, "found": found}) + "\n")
     seconds = time.perf_counter() - start
     cleanup = time.perf_counter()
 cleanup = time.perf_counter() - cleanup
@@ -726,6 +725,16 @@ def source_digest() -> str:
     return digest.hexdigest()[:12]
 
 
+def git_head() -> str:
+    """Commit of the checkout, marked dirty when auditor/ has uncommitted changes."""
+    git = ["git", "-C", str(REPO)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run(
+        [*git, "status", "--porcelain", "auditor"], capture_output=True, text=True
+    )
+    return (head.stdout.strip() or "?") + (" (auditor/ modified)" if dirty.stdout.strip() else "")
+
+
 def describe(comp: Composition, root: Path) -> list[str]:
     kinds = ", ".join(f"{k} {n} ({b / 1e6:,.0f} MB)" for k, (n, b) in sorted(comp.kinds.items()))
     return [
@@ -792,7 +801,7 @@ def main() -> int:
     )
     root, comp, generated = ensure_tree(args.size_mb, args.seed)
     made = f"generated in {generated:.0f} s" if generated is not None else "reused (stamp matches)"
-    say(f"seed {args.seed}; {made}")
+    say(f"commit {git_head()}; seed {args.seed}; tree {made}")
     for line in describe(comp, root):
         say(line)
 
