@@ -35,14 +35,22 @@ def unwrapped(function: Callable[..., Any]) -> Callable[..., Any]:
     return inner
 
 
-def drain(items: Iterable[Any], allowed: tuple[type, ...]) -> list[Any]:
-    """Consume an iterator of results, checking every item's type."""
+def drain(items: Iterable[Any], allowed: tuple[type, ...], limit: int = 1 << 20) -> list[Any]:
+    """Consume an iterator of results, checking every item's type, and that it ends: no reader
+    yields more than ``limit`` items (callers pass a bound from the input's size)."""
     out = []
     for item in items:
         if not isinstance(item, allowed):
             raise AssertionError(f"unexpected item {type(item).__name__}: {item!r:.200}")
         out.append(item)
+        if len(out) > limit:
+            raise AssertionError(f"more than {limit} items: the reader does not stop")
     return out
+
+
+def _bound(data: bytes) -> int:
+    """Most items a container of ``data`` can hold: every member needs some bytes of it."""
+    return len(data) + 1000
 
 
 def _document(read: Callable[..., Any], path: str, data: bytes, fmt: SbomFormat) -> None:
@@ -148,7 +156,7 @@ def small_budget() -> Budget:
 def _expand(display: str, data: bytes, budget: Budget, depth: int) -> None:
     from auditor.ingest.containers import Entry, Member, Refused, expand, kind
 
-    for item in drain(expand(display, data, budget), (Member, Refused, Entry)):
+    for item in drain(expand(display, data, budget), (Member, Refused, Entry), _bound(data)):
         assert item.display.startswith(display), (item.display, display)
         if isinstance(item, Member) and depth < 2 and kind(item.data) is not None:
             _expand(item.display, item.data, budget, depth + 1)
@@ -178,10 +186,11 @@ def filesystems(data: bytes) -> None:
 
     fs = "squashfs" if data[0] & 1 else "ext"
     image = data[1:]
-    drain(expand_filesystem("fuzz", image, fs, small_budget()), (Member, Refused, Entry))
+    items = expand_filesystem("fuzz", image, fs, small_budget())
+    drain(items, (Member, Refused, Entry), _bound(image))
     for offset, found, size in embedded_filesystems(image):
         assert 0 < offset < len(image) and found and size >= 0
-    drain(carve("fuzz", image, small_budget()), (Member, Refused, Entry))
+    drain(carve("fuzz", image, small_budget()), (Member, Refused, Entry), _bound(image))
 
 
 def rpm(data: bytes) -> None:
@@ -216,7 +225,7 @@ def msi(data: bytes) -> None:
         msi_record("fuzz.msi", data)
     except Exception:  # noqa: BLE001, S110 - the caller reports every failure here
         pass
-    drain(msi_streams("fuzz.msi", data, small_budget()), (Member, Refused))
+    drain(msi_streams("fuzz.msi", data, small_budget()), (Member, Refused), _bound(data))
 
 
 # -- binaries -------------------------------------------------------------------------------

@@ -181,6 +181,7 @@ MAX_EMBEDDED_CERTS = 20
 def certificate_facts_der(out: Extracted, data: bytes, where: str, pkcs7: bool = False) -> None:
     """Facts of DER certificates: a PKCS#7 bundle (JAR signature blocks) or one certificate."""
     from cryptography import x509
+    from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.serialization import pkcs7 as pkcs7_module
 
@@ -190,7 +191,7 @@ def certificate_facts_der(out: Extracted, data: bytes, where: str, pkcs7: bool =
             if pkcs7
             else [x509.load_der_x509_certificate(data)]
         )
-    except ValueError:
+    except (ValueError, UnsupportedAlgorithm):  # PKCS#7 other than SignedData: Unsupported
         out.problems.append(f"{where}: certificate data cannot be parsed")
         return
     for index, cert in enumerate(certificates):

@@ -314,13 +314,13 @@ def _zip(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refused
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
         yield Refused(display, f"zip archive cannot be read: {exc}")
         return
     limits = budget.limits
     for info in infos:
         where = f"{display}{SEPARATOR}{member_name(info.filename)}"
-        if info.is_dir():
+        if info.filename.endswith("/"):  # ZipInfo.is_dir() raises IndexError on an empty name
             continue
         if info.flag_bits & 0x1:
             yield Refused(where, "encrypted member")

@@ -172,9 +172,40 @@ def _label(display: str, path: str) -> str:
     return f"{display}{SEPARATOR}{path.lstrip('/')}"
 
 
+_NO_TABLE = 0xFFFF_FFFF_FFFF_FFFF
+
+
+def _squashfs_tables_missing(data: bytes) -> str:
+    """Why the fragment or xattr index of a SquashFS 4 image cannot be there ('' if it can):
+    PySquashfsImage reads one 8-byte index entry per 8 KiB of table that the superblock's counts
+    claim, for as many as 2**32 entries, before it looks at anything else (minutes per image)."""
+    if len(data) < 96:
+        return ""  # too short to be read at all: PySquashfsImage refuses it
+    fragments = struct.unpack_from("<I", data, 16)[0]
+    xattr_start, _, _, fragment_start = struct.unpack_from("<QQQQ", data, 56)
+
+    def fits(start: int, entries: int) -> bool:
+        blocks = (entries * 16 + 8191) // 8192
+        return start + 8 * blocks <= len(data)
+
+    if fragments and not fits(fragment_start, fragments):
+        return f"its fragment table ({fragments} entries) lies beyond the image"
+    if xattr_start != _NO_TABLE:
+        if xattr_start + 16 > len(data):
+            return "its xattr table lies beyond the image"
+        xattr_ids = struct.unpack_from("<I", data, xattr_start + 8)[0]
+        if not fits(xattr_start + 16, xattr_ids):
+            return f"its xattr table ({xattr_ids} entries) lies beyond the image"
+    return ""
+
+
 def _squashfs(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refused | Entry]:
     from PySquashfsImage import SquashFsImage
 
+    missing = _squashfs_tables_missing(data)
+    if missing:
+        yield Refused(display, f"squashfs image cannot be read: {missing}")
+        return
     try:
         image = SquashFsImage(io.BytesIO(data))
     except RecursionError:
@@ -221,6 +252,10 @@ def _squashfs(display: str, data: bytes, budget: Budget) -> Iterator[Member | Re
 def _ext(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refused | Entry]:
     import ext4
 
+    if len(data) >= _EXT_SUPER + 28 and struct.unpack_from("<I", data, _EXT_SUPER + 24)[0] > 6:
+        # ext4 computes 1024 << s_log_block_size: a huge shift takes minutes (64 KiB is the most)
+        yield Refused(display, "ext file system cannot be read: block size over 64 KiB")
+        return
     try:
         volume = ext4.Volume(io.BufferedReader(io.BytesIO(data)), ignore_checksum=True)
         root = volume.root
@@ -237,6 +272,8 @@ def _ext(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refused
             yield Refused(_label(display, path), "directories nested too deeply")
             continue
         try:
+            if int(node.i_size) > len(data):  # ext4 would read it block by block, for ever
+                raise ValueError(f"directory of {int(node.i_size)} bytes in a smaller image")
             entries = list(node.opendir())
         except Exception as exc:  # noqa: BLE001
             yield Refused(_label(display, path or "/"), f"directory cannot be read: {_why(exc)}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 
 from auditor.ingest.android import manifest_package, signing_block_certificates
 from auditor.ingest.binary import Extracted, _strings_near, certificate_facts_der
@@ -91,7 +92,11 @@ def _android(
     """Package name from the binary manifest and the v2/v3 signing-block certificates."""
     manifest = next((i for i in infos if i.filename == "AndroidManifest.xml"), None)
     if manifest is not None:
-        package = manifest_package(_read_capped(archive, manifest, 4 << 20))
+        try:
+            package = manifest_package(_read_capped(archive, manifest, 4 << 20))
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, zlib.error) as exc:
+            out.problems.append(f"AndroidManifest.xml: cannot be read ({type(exc).__name__})")
+            package = ""
         if package:
             out.add(FieldKind.NAME, package, "/android/manifest/package")
         else:
@@ -115,7 +120,7 @@ def extract_archive(
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
         out.problems.append(f"ZIP structure unreadable: {exc}")
         _strings_near(data, anchor_offsets, out)
         return out
@@ -141,7 +146,7 @@ def extract_archive(
                 dex = _read_capped(archive, info, MAX_READ)
                 for found in _DEX_TYPE.finditer(dex):
                     packages.add(found.group(1).decode("ascii").rsplit("/", 1)[0].replace("/", "."))
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError) as exc:
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, zlib.error) as exc:
             out.problems.append(f"{entry}: cannot be read ({type(exc).__name__})")
     _android(data, archive, infos, out)
     for package in sorted(packages)[:MAX_PACKAGES]:
