@@ -334,7 +334,11 @@ def _elf(binary: Any, out: Extracted) -> None:
     _package_note(binary, out)
     for symbol in islice(binary.exported_symbols, MAX_SYMBOLS):  # not list(): LIEF
         # builds a Python object per symbol, and a large library has tens of thousands
-        out.add(FieldKind.TEXT, symbol.name, f"/dynamic/symbols/{symbol.name}")
+        try:
+            symbol_name = symbol.name
+        except UnicodeDecodeError:  # a non-UTF-8 name: its bytes are still in the strings
+            continue
+        out.add(FieldKind.TEXT, symbol_name, f"/dynamic/symbols/{symbol_name}")
     modinfo = binary.get_section(".modinfo")
     if modinfo is not None:
         for part in bytes(modinfo.content).split(b"\x00"):
@@ -352,7 +356,11 @@ def _package_note(binary: Any, out: Extracted) -> None:
     import json
 
     for note in binary.notes:
-        if note.name.rstrip("\x00") != "FDO":
+        try:
+            name = note.name
+        except UnicodeDecodeError:  # LIEF decodes note names as UTF-8; hostile ones are not
+            continue
+        if name.rstrip("\x00") != "FDO":
             continue
         try:
             meta = json.loads(bytes(note.description).rstrip(b"\x00").decode("utf-8"))
