@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+
+from lxml import etree
 
 from auditor.errors import UnreadableInput
 from auditor.ingest.cyclonedx_json import KNOWN_SPEC_VERSIONS, Problems
 from auditor.ingest.records import FactList
 from auditor.ingest.xmlsafe import Element, local, parse_xml
-from auditor.models import Component, ComponentKind, FieldKind, SbomDocument, SbomFormat
+from auditor.models import Component, ComponentKind, Fact, FieldKind, SbomDocument, SbomFormat
 
 _NS_VERSION = re.compile(r"cyclonedx\.org/schema/bom/(\d+\.\d+)")
 
@@ -67,6 +70,8 @@ def _licenses(facts: FactList, node: Element | None) -> None:
                 _add(facts, FieldKind.LICENSE, _child(item, part))
             _add(facts, FieldKind.URL, _child(item, "url"))
 
+
+_EDGE_CHILDREN = ("dependency", "provides")
 
 _IDENTITY_FIELDS = {
     "purl": FieldKind.PURL,
@@ -190,6 +195,69 @@ def _component_facts(node: Element) -> FactList:
     return facts
 
 
+class _Facts:
+    """A record's facts, extracted from its element when first asked for (picklable: pickling
+    extracts them, since a parsed tree cannot travel to a cache or another process)."""
+
+    __slots__ = ("node",)
+
+    def __init__(self, node: Element) -> None:
+        self.node = node
+
+    def __call__(self) -> tuple[Fact, ...]:
+        return tuple(_component_facts(self.node).facts)
+
+    def __reduce__(self) -> tuple[type[_Extracted], tuple[tuple[Fact, ...]]]:
+        return _Extracted, (self(),)
+
+
+class _Extracted:
+    """Facts already extracted (what a pickled :class:`_Facts` becomes)."""
+
+    __slots__ = ("facts",)
+
+    def __init__(self, facts: tuple[Fact, ...]) -> None:
+        self.facts = facts
+
+    def __call__(self) -> tuple[Fact, ...]:
+        return self.facts
+
+    def __reduce__(self) -> tuple[type[_Extracted], tuple[tuple[Fact, ...]]]:
+        return _Extracted, (self.facts,)
+
+
+def _text_without(node: Element, container: Element) -> bytes:
+    """Every text node under ``node`` except those under ``container``, as UTF-8."""
+    parts = [(node.text or "").encode("utf-8")]
+    for child in node:
+        if child is container:
+            parts.append((child.tail or "").encode("utf-8"))
+        else:
+            parts.append(etree.tostring(child, method="text", encoding="utf-8", with_tail=True))
+    return b"".join(parts)
+
+
+def _attribute_text(node: Element, tostring: Callable[..., bytes]) -> bytes:
+    """``properties`` or ``swid`` as XML: its attribute values next to its text, so a property
+    reads ``name="key">value`` (the letters of its fact ``key=value``, in order). When an
+    escaped character would break a value's letters apart, or a child holds elements, the
+    attribute values and property facts are spelled out too."""
+    xml = tostring(node, encoding="utf-8", with_tail=False)
+    # without escapes, "<" and "/>" only open and self-close tags: the count says whether
+    # every child is a leaf (a property holding elements reads its value from its text)
+    if b"&" not in xml and xml.count(b"<") + xml.count(b"/>") == 2 * (1 + len(node)):
+        return xml
+    values = [value for element in node.iter() for value in element.attrib.values()]
+    properties = [
+        f"{key}={_text(prop)}"
+        for prop in node
+        if local(prop.tag) == "property"
+        for key in (prop.get("name"),)
+        if key
+    ]
+    return xml + " ".join(["", *values, *properties]).encode("utf-8", errors="replace")
+
+
 def _walk(
     roots: list[tuple[str, Element, str | None]],
     item: str,
@@ -198,7 +266,19 @@ def _walk(
     problems: Problems,
     seen: set[str],
 ) -> None:
-    """Depth-first in document order, iteratively (nesting depth is attacker-chosen)."""
+    """Depth-first in document order, iteratively (nesting depth is attacker-chosen).
+
+    Only what every record needs is read now (reference, name, version, line, nested records);
+    the facts are extracted later, for the records the matcher's prefilter selects. Its
+    prefilter text holds every letter its facts can hold: the text under the element (nested
+    records left out: they have their own) and, for the facts made of attribute values (a
+    property's ``name=value``, the SWID tag id and name), those elements as XML."""
+    container_name = f"{item}s"
+    # what the walk does with a child, by its local name (0: nothing)
+    codes = {"name": 1, "version": 2, "properties": 3, "swid": 4, container_name: 5}
+    by_tag: dict[object, int] = {}
+    tostring = etree.tostring
+    append = out.append
     stack = list(reversed(roots))
     while stack:
         pointer, node, parent = stack.pop()
@@ -209,26 +289,55 @@ def _walk(
             problems.add(f"{pointer}: duplicate bom-ref {ref!r}")
             ref = pointer
         seen.add(ref)
-        name = _text(_child(node, "name"))
+        name_node = version_node = container = None
+        extra: list[bytes] | None = None
+        for child in node:
+            tag = child.tag
+            code = by_tag.get(tag)
+            if code is None:  # comments and PIs have no str tag: local() gives ""
+                code = by_tag[tag] = codes.get(local(tag), 0)
+            if not code:
+                continue
+            if code == 1:
+                if name_node is None:
+                    name_node = child
+            elif code == 2:
+                if version_node is None:
+                    version_node = child
+            elif code in (3, 4):  # properties, swid: facts from attribute values
+                if extra is None:
+                    extra = []
+                extra.append(_attribute_text(child, tostring))
+            elif container is None:
+                container = child
+        name = _text(name_node)
         if not name:
             problems.add(f"{pointer}: {kind.value} has no name")
-        facts = _component_facts(node)
-        out.append(
-            facts.build(
-                ref=ref,
-                kind=kind,
-                name=name,
-                version=_text(_child(node, "version")),
-                pointer=pointer,
-                line=node.sourceline,
-                parent=parent,
+        if container is None:
+            blob = tostring(node, method="text", encoding="utf-8", with_tail=False)
+        else:
+            blob = _text_without(node, container)
+        if extra is not None:
+            blob = b" ".join([blob, *extra])
+        # positional (the order of Component's fields): keywords cost a third more
+        append(
+            Component(
+                ref,
+                kind,
+                name,
+                _text(version_node),
+                pointer,
+                (),
+                node.sourceline,
+                parent,
+                _Facts(node),
+                blob,
             )
         )
-        container = _child(node, f"{item}s")
         if container is not None:
             kids = _children(container, item)
             stack.extend(
-                (f"{pointer}/{item}s/{item}[{index + 1}]", child, ref)
+                (f"{pointer}/{container_name}/{item}[{index + 1}]", child, ref)
                 for index, child in reversed(list(enumerate(kids)))
             )
 
@@ -326,18 +435,19 @@ def read(path: str, data: bytes, fmt: SbomFormat = SbomFormat.CYCLONEDX_XML) -> 
     edges: list[tuple[str, str]] = []
     deps = _child(root, "dependencies")
     if deps is not None:
-        for dep in deps.iter():  # dependencies may nest (a graph written as a tree)
-            if local(dep.tag) != "dependency":
-                continue
+        # dependencies may nest (a graph written as a tree); "{*}" matches any namespace
+        for dep in deps.iter("{*}dependency"):
             ref = dep.get("ref")
             if not ref:
                 problems.add(f"line {dep.sourceline}: dependency without ref")
                 continue
-            edges.extend(
-                (ref, child.get("ref") or "")
-                for child in dep
-                if local(child.tag) in ("dependency", "provides") and child.get("ref")
-            )
+            if not len(dep):
+                continue
+            for child in dep:
+                if local(child.tag) in _EDGE_CHILDREN:
+                    target = child.get("ref")
+                    if target:
+                        edges.append((ref, target))
     return SbomDocument(
         path=path,
         format=fmt,

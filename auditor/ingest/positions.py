@@ -69,7 +69,16 @@ class _Text:
         """Offset where 1-based ``line`` starts, or None past the end."""
         position = bisect_right(self._lines, line) - 1
         offset, current = self._offsets[position], self._lines[position]
-        find = self.text.find
+        text = self.text
+        while line - current > 1024:  # far away: skip whole chunks, counting their lines in C
+            last = text.rfind("\n", offset, offset + (1 << 16))
+            if last < 0:
+                break
+            skipped = text.count("\n", offset, last + 1)
+            if current + skipped > line:
+                break
+            offset, current = last + 1, current + skipped
+        find = text.find
         while current < line:
             newline = find("\n", offset)
             if newline < 0:
