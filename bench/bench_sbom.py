@@ -961,6 +961,15 @@ def _count_components(result: Any) -> int:
     return sum(len(doc.components) for doc in result.documents)
 
 
+def _load() -> str:
+    """The 1, 5 and 15 minute load averages, for the record (other work shares the machine)."""
+    try:
+        one, five, fifteen = os.getloadavg()
+    except OSError:
+        return "unknown"
+    return f"{one:.2f} {five:.2f} {fifteen:.2f} (1/5/15 min averages, {os.cpu_count()} CPUs)"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument(
@@ -1009,6 +1018,15 @@ def main(argv: list[str] | None = None) -> int:
         default="cdx",
         help="which file --profile profiles (cdx-xml needs --xml)",
     )
+    ap.add_argument(
+        "--only",
+        default="",
+        metavar="KINDS",
+        help="measure only these kinds (comma-separated: cdx, spdx, cdx-xml, spdx-tv)",
+    )
+    ap.add_argument(
+        "--no-cli", action="store_true", help="skip the CLI subprocess timings (large sizes)"
+    )
     ap.add_argument("--seed", type=int, default=SEED)
     ap.add_argument("--worker", nargs=2, metavar=("TOOL", "PATH"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -1030,6 +1048,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{platform.machine()}, {os.cpu_count()} CPUs; best of {args.repeat}; seed {args.seed}"
     )
     print(f"CLI: {' '.join(cli_command())}; auditor source digest {source_digest()}")
+    print(f"machine load at start: {_load()} (a shared machine: every ratio is from one run)")
     t0 = time.perf_counter()
     files: dict[int, dict[str, Path]] = {}
     for n in sorted({*sizes, slice_n}):
@@ -1050,6 +1069,7 @@ def main(argv: list[str] | None = None) -> int:
     )[0]
     print(f"CLI start-up (`kaspersky-audit --version` wall time): {startup:.3f} s\n")
 
+    only = {kind.strip() for kind in args.only.split(",") if kind.strip()}
     rows: list[dict[str, Any]] = []
     failures: list[str] = []
     lib_time: dict[Path, float] = {}
@@ -1057,12 +1077,17 @@ def main(argv: list[str] | None = None) -> int:
         if n not in sizes:
             continue
         for kind, path in files[n].items():
+            if only and kind not in only:
+                continue
             sarif_lib = out / f"{path.name}.lib.sarif"
             sarif_cli = out / f"{path.name}.cli.sarif"
             base = measure_baseline(path, args.repeat)
             lib, result = measure_library(path, sarif_lib, args.repeat)
             lib_time[path] = lib
-            cli, rc, cli_results = measure_cli(path, sarif_cli, args.repeat)
+            if args.no_cli:
+                cli, rc, cli_results = float("nan"), 0, len(result.findings)
+            else:
+                cli, rc, cli_results = measure_cli(path, sarif_cli, args.repeat)
             want = planted_refs(n, "spdx" if kind.startswith("spdx") else "cdx", args.seed)
             found = {f.component.ref for f in result.findings}
             missed = want - found
@@ -1206,11 +1231,25 @@ def main(argv: list[str] | None = None) -> int:
         ">= 20x faster than cyclonedx-python-lib."
     )
     json_rows = [r for r in rows if r["kind"] in ("cdx", "spdx")]
-    worst = max(json_rows, key=lambda r: r["lib"] / r["base"])
-    print(
-        f"Worst JSON audit/orjson ratio: {worst['lib'] / worst['base']:.2f}x ({worst['file']})"
-        f" -> {'meets' if worst['lib'] / worst['base'] <= 3 else 'MISSES'} the 3x target"
-    )
+    if json_rows:
+        worst = max(json_rows, key=lambda r: r["lib"] / r["base"])
+        ratio = worst["lib"] / worst["base"]
+        print(
+            f"Worst JSON audit/orjson ratio: {ratio:.2f}x ({worst['file']})"
+            f" -> {'meets' if ratio <= 3 else 'MISSES'} the 3x target"
+        )
+    # issue 7: XML at 100k components against lxml, tag-value at 50k against the line split
+    for kind, label, target_n in (
+        ("cdx-xml", "CycloneDX XML audit/lxml", 100_000),
+        ("spdx-tv", "SPDX tag-value audit/line split", 50_000),
+    ):
+        for r in (r for r in rows if r["kind"] == kind and r["n"] >= target_n):
+            ratio = r["lib"] / r["base"]
+            print(
+                f"{label} ratio at {r['n']}: {ratio:.2f}x -> "
+                f"{'meets' if ratio <= 3 else 'MISSES'} the 3x target"
+            )
+    print(f"machine load at end: {_load()}")
     for failure in failures:
         print(f"FAIL: {failure}")
     return 1 if failures else 0
