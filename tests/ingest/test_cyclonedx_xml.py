@@ -719,3 +719,60 @@ def test_corpus_cyclonedx_xml_reads_and_component_counts_match() -> None:
         print(f"  unreadable: {reason}")
     assert read > 0
     assert not mismatches, "\n".join(mismatches)
+
+
+# --- deferred facts ---------------------------------------------------------------------------
+
+
+def _squeezed_prefilter(component: Component) -> str:
+    from auditor.match.engine import _prefilter_bytes
+    from auditor.match.normalize import squeeze
+
+    return squeeze(_prefilter_bytes(component).decode("utf-8", errors="replace"))
+
+
+def _assert_prefilter_holds_every_fact(document: SbomDocument) -> None:
+    from auditor.match.engine import _prefilter_text
+    from auditor.match.normalize import squeeze
+
+    for component in document.components:
+        if component.prefilter is None:
+            continue
+        text = _squeezed_prefilter(component)
+        for fact in facts_of(component):
+            value = fact.value.split(":", 1)[-1] if fact.field is F.HASH else fact.value
+            assert squeeze(_prefilter_text(Fact(fact.field, value))) in text, fact
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_records_defer_facts_and_their_prefilter_holds_every_fact(version: str) -> None:
+    document = read_fixture(version)
+    records = [c for c in document.components if c.kind is not D]
+    assert records and all(c.facts == () and c.deferred is not None for c in records)
+    _assert_prefilter_holds_every_fact(document)
+
+
+def test_prefilter_survives_escapes_cdata_mixed_content_and_attribute_facts() -> None:
+    document = read_xml(
+        '<bom xmlns="http://cyclonedx.org/schema/bom/1.6"><components>'
+        '<component type="library" bom-ref="a"><name>Kas&amp;per<![CDATA[sky]]></name>'
+        "<description>AO <b>Kaspersky</b> Lab</description>"
+        '<properties><property name="vendor:Kasper&amp;sky">x&lt;y</property>'
+        '<property name="Kasper">sky</property><property name="m">a<b/>b</property></properties>'
+        '<swid tagId="kaspersky-tag" name="Kaspersky &quot;SWID&quot;"/>'
+        '<components><component type="library"><name>child</name></component></components>'
+        "</component></components></bom>"
+    )
+    _assert_prefilter_holds_every_fact(document)
+    parent, child = document.components
+    assert "child" not in _squeezed_prefilter(parent)  # nested records have their own text
+    assert "kasperskytag" in _squeezed_prefilter(parent)
+
+
+def test_deferred_facts_survive_pickling_for_the_cache_and_dask() -> None:
+    import pickle
+
+    document = read_fixture("1.6")
+    restored = pickle.loads(pickle.dumps(document))
+    assert restored.realized() == document.realized()
+    assert [facts_of(c) for c in restored.components] == [facts_of(c) for c in document.components]

@@ -289,3 +289,55 @@ def test_spdx_yaml_handed_over_as_tag_value_is_read_as_yaml() -> None:
     assert doc.problems == ("the content is SPDX YAML, not tag-value; it was read as YAML",)
     expected = spdx2.read("test.spdx", data, SbomFormat.SPDX_YAML)
     assert doc.components == expected.components and doc.edges == expected.edges
+
+
+# --- deferred facts ---------------------------------------------------------------------------
+
+
+def test_an_element_keeps_its_own_lines_for_the_prefilter_and_reads_facts_from_them() -> None:
+    doc = read(
+        HEADER
+        + "PackageName: p\nSPDXID: SPDXRef-p\nPackageSupplier: Organization: AO Kaspersky Lab\n"
+        + "PackageComment: <text>two\nlines</text>\n"
+        + "Relationship: SPDXRef-DOCUMENT DESCRIBES SPDXRef-p\n"
+        + "LicenseID: LicenseRef-x\nExtractedText: <text>licence text</text>\n"
+    )
+    package = doc.components[1]
+    assert package.facts == () and package.prefilter is not None
+    assert package.prefilter.decode() == (
+        "PackageName: p\nSPDXID: SPDXRef-p\nPackageSupplier: Organization: AO Kaspersky Lab\n"
+        "PackageComment: <text>two\nlines</text>"
+    )
+    assert facts(package) == [
+        (K.NAME, "p", "line:4"),
+        (K.SUPPLIER, "AO Kaspersky Lab", "line:6"),
+        (K.TEXT, "two\nlines", "line:7"),
+    ]
+    assert doc.roots == ("SPDXRef-p",)
+    assert facts(doc.components[0])[-1] == (K.LICENSE, "licence text", "line:11")
+
+
+def test_inline_entries_report_problems_like_the_general_path() -> None:
+    doc = read(
+        HEADER
+        + "FileName: ./f\nSPDXID: SPDXRef-f\nSPDXID: SPDXRef-again\nPackageVersion: 1\n"
+        + "PackageName: p\nSPDXID: SPDXRef-p\n  PackageVersion: 2 \nPackageChecksum: SHA1\n"
+    )
+    assert doc.problems == (
+        "line 6: second SPDXID for one element",
+        "line 7: PackageVersion found in a file; ignored",
+        "line 11: PackageChecksum is not 'ALGORITHM: value'",
+    )
+    assert [(c.ref, c.version) for c in doc.components[1:]] == [
+        ("SPDXRef-f", ""),
+        ("SPDXRef-p", "2"),
+    ]
+
+
+def test_deferred_facts_survive_pickling_with_their_line_numbers() -> None:
+    import pickle
+
+    doc = read((SPDX23 / "all-fields.spdx").read_bytes())
+    restored = pickle.loads(pickle.dumps(doc))
+    assert restored.realized() == doc.realized()
+    assert [facts(c) for c in restored.components] == [facts(c) for c in doc.components]
