@@ -173,6 +173,31 @@ class BinaryReader:
             self._worker.close()
 
 
+class ThreadReaders:
+    """One :class:`BinaryReader` (and so one parser process) per thread that asks for one."""
+
+    def __init__(self, intel: CompiledIntel, timeout: float) -> None:
+        self.intel = intel
+        self.timeout = timeout
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._all: list[BinaryReader] = []
+
+    def get(self) -> BinaryReader:
+        """This thread's reader, created on first use."""
+        reader: BinaryReader | None = getattr(self._local, "reader", None)
+        if reader is None:
+            reader = self._local.reader = BinaryReader(self.intel, self.timeout)
+            with self._lock:
+                self._all.append(reader)
+        return reader
+
+    def close(self) -> None:
+        """Stop every reader's parser process."""
+        for reader in self._all:
+            reader.close()
+
+
 @contextmanager
 def _no_gc() -> Iterator[None]:
     """Pause the cyclic garbage collector while a document is built: its many small objects
@@ -636,18 +661,12 @@ def audit(paths: Sequence[str | Path], options: AuditOptions | None = None) -> A
         if options.progress is not None:
             options.progress(Progress(done[0], len(inputs), done[1], total_bytes, current))
 
-    readers: list[BinaryReader] = []
-    local = threading.local()
+    readers = ThreadReaders(intel, options.binary_timeout)
 
     def work(index: int) -> None:
-        reader = getattr(local, "reader", None)
-        if reader is None:
-            reader = local.reader = BinaryReader(intel, options.binary_timeout)
-            with lock:
-                readers.append(reader)
         with lock:
             report(inputs[index].display)
-        outcomes[index] = _audit_input(inputs[index], options, intel, reader, cache)
+        outcomes[index] = _audit_input(inputs[index], options, intel, readers.get(), cache)
         with lock:
             done[0] += 1
             done[1] += sizes[index]
@@ -692,8 +711,7 @@ def audit(paths: Sequence[str | Path], options: AuditOptions | None = None) -> A
                 for future in [pool.submit(work, index) for index in range(len(inputs))]:
                     future.result()
     finally:
-        for reader in readers:
-            reader.close()
+        readers.close()
     report("")
     documents = [d for o in outcomes if o is not None for d in o.documents]
     skipped = [s for o in outcomes if o is not None for s in o.skipped]

@@ -23,7 +23,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from auditor.api import AuditOptions, BinaryReader, InputFile, _Outcome
+    from auditor.api import AuditOptions, InputFile, _Outcome
     from auditor.cache import ResultCache
     from auditor.intel.compile import CompiledIntel
 
@@ -143,13 +143,10 @@ class _Slot:
 
     def close(self, kill: bool = False) -> None:
         """Stop the worker (killing it when it may be stuck)."""
+        from auditor.ingest.isolation import stop_pool
+
         pool, self._pool = self._pool, None
-        if pool is None:
-            return
-        if kill:
-            for process in list(getattr(pool, "_processes", {}).values()):
-                process.kill()
-        pool.shutdown(wait=not kill, cancel_futures=True)
+        stop_pool(pool, kill, wait=not kill)
 
 
 def audit_in_processes(
@@ -163,22 +160,17 @@ def audit_in_processes(
     finished: Callable[[int], None],
 ) -> list[_Outcome]:
     """Every input audited by ``jobs`` worker processes (largest first), in input order."""
-    from auditor.api import BinaryReader, _audit_input
+    from auditor.api import ThreadReaders, _audit_input
 
     outcomes: list[_Outcome | None] = [None] * len(inputs)
     local = threading.local()
     lock = threading.Lock()
     slots: list[_Slot] = []
-    readers: list[BinaryReader] = []
+    readers = ThreadReaders(intel, options.binary_timeout)
     namespace = cache.namespace if cache is not None else ""
 
     def fallback(item: InputFile) -> _Outcome:
-        reader = getattr(local, "reader", None)
-        if reader is None:
-            reader = local.reader = BinaryReader(intel, options.binary_timeout)
-            with lock:
-                readers.append(reader)
-        return _audit_input(item, options, intel, reader, cache)
+        return _audit_input(item, options, intel, readers.get(), cache)
 
     def work(index: int) -> None:
         slot = getattr(local, "slot", None)
@@ -200,6 +192,5 @@ def audit_in_processes(
     finally:
         for slot in slots:
             slot.close()
-        for reader in readers:
-            reader.close()
+        readers.close()
     return [outcome for outcome in outcomes if outcome is not None]

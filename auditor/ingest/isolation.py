@@ -49,6 +49,16 @@ def _unimportable_main_hidden() -> Iterator[None]:
         main.__file__ = path
 
 
+def stop_pool(pool: futures.ProcessPoolExecutor | None, kill: bool, wait: bool) -> None:
+    """Shut a worker pool down, killing its processes first when they may be stuck."""
+    if pool is None:
+        return
+    if kill:
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.kill()
+    pool.shutdown(wait=wait, cancel_futures=True)
+
+
 class Isolated:
     """A single reusable worker process; replaced after a crash or a time-out."""
 
@@ -72,12 +82,7 @@ class Isolated:
 
     def _reset(self, kill: bool) -> None:
         pool, self._pool = self._pool, None
-        if pool is None:
-            return
-        if kill:
-            for process in list(getattr(pool, "_processes", {}).values()):
-                process.kill()
-        pool.shutdown(wait=False, cancel_futures=True)
+        stop_pool(pool, kill, wait=False)
 
     def run(self, function: Callable[..., T], *args: Any) -> T:
         """``function(*args)`` in the worker; UnreadableInput if it crashes or times out."""
