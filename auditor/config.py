@@ -32,9 +32,7 @@ CONFIG_FILE = ".kaspersky-audit.toml"
 class IgnoreEntry(BaseModel):
     """One accepted finding pattern. Every selector given must match; at least one is needed."""
 
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, populate_by_name=True, defer_build=True
-    )
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
     rule: str | None = Field(None, pattern=r"^KAS\d{3}$", description="Rule id, e.g. KAS005")
     detection_class: str | None = Field(
@@ -93,9 +91,7 @@ class IgnoreEntry(BaseModel):
 class Config(BaseModel):
     """The whole configuration file."""
 
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, populate_by_name=True, defer_build=True
-    )
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
     fail_on: FailOn | None = Field(None, alias="fail-on")
     ignore: tuple[IgnoreEntry, ...] = ()

@@ -232,9 +232,10 @@ def test_xml_fixture_same_facts_with_source_lines() -> None:
 
 def test_other_formats_are_delegated() -> None:
     data = (SPDX23 / "all-fields.spdx").read_bytes()
-    assert read(data, SbomFormat.SPDX_TAGVALUE) == spdx_tagvalue.read(
-        "test.spdx", data, SbomFormat.SPDX_TAGVALUE
-    ).realized()
+    assert (
+        read(data, SbomFormat.SPDX_TAGVALUE)
+        == spdx_tagvalue.read("test.spdx", data, SbomFormat.SPDX_TAGVALUE).realized()
+    )
 
 
 def test_tag_value_handed_over_as_yaml_is_read_as_tag_value() -> None:
