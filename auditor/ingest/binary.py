@@ -191,7 +191,9 @@ def certificate_facts_der(out: Extracted, data: bytes, where: str, pkcs7: bool =
             if pkcs7
             else [x509.load_der_x509_certificate(data)]
         )
-    except (ValueError, UnsupportedAlgorithm):  # PKCS#7 other than SignedData: Unsupported
+    except (ValueError, UnsupportedAlgorithm, x509.InvalidVersion):  # PKCS#7 other than
+        # SignedData raises UnsupportedAlgorithm; an X.509 version field other than 1-3 raises
+        # InvalidVersion (neither is a ValueError)
         out.problems.append(f"{where}: certificate data cannot be parsed")
         return
     for index, cert in enumerate(certificates):
