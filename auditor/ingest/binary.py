@@ -202,7 +202,7 @@ def certificate_facts_der(out: Extracted, data: bytes, where: str, pkcs7: bool =
             subject, issuer = cert.subject.rfc4514_string(), cert.issuer.rfc4514_string()
             qualifier = SELF_SIGNED if cert.subject == cert.issuer else ""
             serial = f"{cert.serial_number:x}"
-        except ValueError:
+        except (ValueError, TypeError):  # TypeError: an attribute of the wrong ASN.1 type
             out.problems.append(f"{base}: certificate fields cannot be parsed")
             continue
         out.add(FieldKind.CERT_SUBJECT, subject, f"{base}/subject", qualifier)
