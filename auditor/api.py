@@ -80,6 +80,9 @@ class AuditOptions:
     max_run_seconds: float = 0.0
     #: When the run's time budget ends (``time.monotonic()``; 0: never). Set by :func:`audit`.
     run_deadline: float = 0.0
+    #: Address space of this process (``--max-memory``, set by the CLI) that worker processes
+    #: must not exceed either; 0: no limit. An input that runs out is reported as not inspected.
+    max_memory: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,9 +128,13 @@ _IDENTITY_KEYS = {
 class BinaryReader:
     """Reads PE/ELF/Mach-O files in an isolated worker (started on first use)."""
 
-    def __init__(self, intel: CompiledIntel, timeout: float, inline: bool = False) -> None:
+    def __init__(
+        self, intel: CompiledIntel, timeout: float, inline: bool = False, memory: int = 0
+    ) -> None:
         self.intel = intel
         self.timeout = timeout
+        #: Address-space cap for the parser process (0: its default).
+        self.memory = memory
         #: Parse here rather than in a child (this process is itself a disposable worker).
         self.inline = inline
         self._worker: Isolated | Inline | None = None  # SBOM-only runs never start a worker
@@ -138,7 +145,13 @@ class BinaryReader:
         if self._worker is None:
             from auditor.ingest.isolation import Inline, Isolated
 
-            self._worker = Inline(self.timeout) if self.inline else Isolated(self.timeout)
+            if self.inline:
+                self._worker = Inline(self.timeout)
+            else:
+                from auditor.ingest.isolation import DEFAULT_MEMORY_LIMIT
+
+                limit = min(DEFAULT_MEMORY_LIMIT, self.memory or DEFAULT_MEMORY_LIMIT)
+                self._worker = Isolated(self.timeout, memory_limit=limit)
         return self._worker
 
     def read(self, display: str, data: bytes, kind: str) -> SbomDocument:
@@ -176,9 +189,10 @@ class BinaryReader:
 class ThreadReaders:
     """One :class:`BinaryReader` (and so one parser process) per thread that asks for one."""
 
-    def __init__(self, intel: CompiledIntel, timeout: float) -> None:
+    def __init__(self, intel: CompiledIntel, timeout: float, memory: int = 0) -> None:
         self.intel = intel
         self.timeout = timeout
+        self.memory = memory
         self._local = threading.local()
         self._lock = threading.Lock()
         self._all: list[BinaryReader] = []
@@ -187,7 +201,7 @@ class ThreadReaders:
         """This thread's reader, created on first use."""
         reader: BinaryReader | None = getattr(self._local, "reader", None)
         if reader is None:
-            reader = self._local.reader = BinaryReader(self.intel, self.timeout)
+            reader = self._local.reader = BinaryReader(self.intel, self.timeout, memory=self.memory)
             with self._lock:
                 self._all.append(reader)
         return reader
@@ -579,6 +593,21 @@ def _audit_input(
                 )
             ]
         )
+    try:
+        return _audit_whole(item, options, intel, binaries, cache)
+    except MemoryError:
+        return _Outcome(
+            skipped=[Skipped(item.display, "ran out of memory while reading it (--max-memory)")]
+        )
+
+
+def _audit_whole(
+    item: InputFile,
+    options: AuditOptions,
+    intel: CompiledIntel,
+    binaries: BinaryReader,
+    cache: ResultCache | None,
+) -> _Outcome:
     raw = read_bytes(item, options)
     if isinstance(raw, Skipped):
         return _Outcome(skipped=[raw])
@@ -609,8 +638,11 @@ def _audit_bytes(
             continue
         display, data, explicit = leaf[0], leaf[1], leaf[2]
         note = leaf[3] if len(leaf) > 3 else ""
-        with _no_gc():
-            outcome = read_data(display, data, explicit, binaries)
+        try:
+            with _no_gc():
+                outcome = read_data(display, data, explicit, binaries)
+        except MemoryError:  # this file only: the members beside it are still audited
+            outcome = Skipped(display, "ran out of memory while reading it (--max-memory)")
         if isinstance(outcome, Skipped):
             out.skipped.append(outcome)
             continue
@@ -661,7 +693,7 @@ def audit(paths: Sequence[str | Path], options: AuditOptions | None = None) -> A
         if options.progress is not None:
             options.progress(Progress(done[0], len(inputs), done[1], total_bytes, current))
 
-    readers = ThreadReaders(intel, options.binary_timeout)
+    readers = ThreadReaders(intel, options.binary_timeout, options.max_memory)
 
     def work(index: int) -> None:
         with lock:

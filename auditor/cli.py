@@ -94,6 +94,18 @@ DbOption = Annotated[
 ]
 
 
+def _limit_memory(limit: int) -> None:
+    """Cap this process's address space (``--max-memory``)."""
+    try:
+        import resource
+    except ImportError:
+        _fail("--max-memory needs a POSIX system")
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY and limit > hard:
+        _fail(f"--max-memory {limit} is above this process's hard limit {hard}")
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
 def _fail(message: str, code: ExitCode = ExitCode.USAGE) -> NoReturn:
     typer.echo(f"kaspersky-audit: error: {message}", err=True)
     raise typer.Exit(int(code))
@@ -255,6 +267,15 @@ def scan(
             "members left unopened are reported.",
         ),
     ] = 600.0,
+    max_memory: Annotated[
+        int,
+        typer.Option(
+            "--max-memory",
+            min=0,
+            help="Address space this process may use, in bytes (0: no limit; POSIX). An input "
+            "that needs more is reported as not inspected; worker processes get no more.",
+        ),
+    ] = 0,
     max_run_seconds: Annotated[
         float,
         typer.Option(
@@ -274,6 +295,8 @@ def scan(
     from auditor.report.progress import ProgressBar, summary_line, wanted
 
     try:
+        if max_memory:
+            _limit_memory(max_memory)
         settings, source = load_config(config)
         accepted = None
         if baseline is not None:
@@ -292,6 +315,7 @@ def scan(
                 max_seconds=max_seconds,
             ),
             max_run_seconds=max_run_seconds,
+            max_memory=max_memory,
         )
         started = _utc_now() if timestamps else ""
         clock = time.monotonic()

@@ -50,7 +50,8 @@ def wanted(jobs: int, inputs: int, total_bytes: int) -> bool:
 
 
 def _memory_limit(options: AuditOptions) -> int:
-    return BASE_MEMORY + options.max_file_size + options.container_limits.max_total
+    own = BASE_MEMORY + options.max_file_size + options.container_limits.max_total
+    return min(own, options.max_memory) if options.max_memory else own
 
 
 def _deadline(options: AuditOptions) -> float:
@@ -166,7 +167,7 @@ def audit_in_processes(
     local = threading.local()
     lock = threading.Lock()
     slots: list[_Slot] = []
-    readers = ThreadReaders(intel, options.binary_timeout)
+    readers = ThreadReaders(intel, options.binary_timeout, options.max_memory)
     namespace = cache.namespace if cache is not None else ""
 
     def fallback(item: InputFile) -> _Outcome:

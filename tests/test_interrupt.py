@@ -57,3 +57,41 @@ def test_an_interrupted_run_leaves_no_temporary_directory(tmp_path: Path, signum
     assert process.returncode != 0
     assert b"Traceback" not in err
     assert list(scratch.iterdir()) == []
+
+
+def test_an_input_over_the_memory_budget_is_reported_and_the_rest_audited(
+    tmp_path: Path,
+) -> None:
+    big = tmp_path / "big-TEST.bin"
+    with big.open("wb") as handle:
+        handle.truncate(900 << 20)  # sparse: costs no disk, 900 MiB once read
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "auditor",
+            "scan",
+            str(big),
+            "fixtures/demo",
+            "-f",
+            "json",
+            "--max-memory",
+            str(700 << 20),
+            "--max-file-size",
+            str(1 << 31),
+            "-j",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=300,
+    )
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 1  # the demo's findings beat the incomplete verdict
+    import json
+
+    data = json.loads(done.stdout)
+    reasons = {item["path"]: item["reason"] for item in data["notInspected"]}
+    assert any("--max-memory" in reason for reason in reasons.values()), reasons
+    assert data["summary"]["findings"]["error"] >= 2
