@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,17 @@ def write_overlay(
         encoding="utf-8",
     )
     return path
+
+
+def fuzz_checks() -> dict[str, Callable[[bytes], None]]:
+    """The fuzz targets' contract checks (fuzz/checks.py, usable without atheris)."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("fuzz_checks", REPO / "fuzz" / "checks.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("fuzz_checks", module)
+    spec.loader.exec_module(module)
+    checks: dict[str, Callable[[bytes], None]] = module.CHECKS
+    return checks

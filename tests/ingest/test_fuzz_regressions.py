@@ -8,15 +8,15 @@ must fail one test, not end the session."""
 
 from __future__ import annotations
 
-import importlib.util
 import signal
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+
+from tests.conftest import fuzz_checks
 
 REPO = Path(__file__).resolve().parents[2]
 CRASHES = REPO / "fixtures" / "hostile" / "fuzz"
@@ -26,16 +26,7 @@ CRASHES = REPO / "fixtures" / "hostile" / "fuzz"
 KNOWN_FAILURES: dict[str, str] = {}
 
 
-def _checks() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("fuzz_checks", REPO / "fuzz" / "checks.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("fuzz_checks", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-CHECKS: dict[str, Callable[[bytes], None]] = _checks().CHECKS
+CHECKS: dict[str, Callable[[bytes], None]] = fuzz_checks()
 
 
 def _inputs() -> list[Path]:

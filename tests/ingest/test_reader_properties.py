@@ -6,16 +6,15 @@ with fuzz/run_all.sh."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from tests.conftest import fuzz_checks
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO / "fuzz" / "corpus"
@@ -25,16 +24,7 @@ EXAMPLES = int(os.environ.get("KASPERSKY_AUDIT_PROPERTY_EXAMPLES", "25"))
 _IN_FUZZERS_ONLY = {"binary", "end_to_end"}
 
 
-def _checks() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("fuzz_checks", REPO / "fuzz" / "checks.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("fuzz_checks", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-CHECKS: dict[str, Callable[[bytes], None]] = _checks().CHECKS
+CHECKS: dict[str, Callable[[bytes], None]] = fuzz_checks()
 TARGETS = sorted(name for name in CHECKS if name not in _IN_FUZZERS_ONLY)
 
 
