@@ -64,19 +64,26 @@ def _strings(value: object, budget: list[int]) -> Iterator[str]:
             yield str(current)
 
 
-def _json_pairs(text: str) -> list[tuple[str, object]]:
+def _json_pairs(text: str, keep_objects: bool = False) -> list[tuple[str, object]]:
+    """Hidden (key, value) pairs. The first pass builds no objects (each becomes None, about a
+    third of the cost of building them); only if a hidden value held an object is the document
+    parsed again with objects kept, so that the strings inside it are audited too."""
     hidden: list[tuple[str, object]] = []
+    lost = False
 
-    def keep_last(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        result = dict(pairs)
-        if len(result) < len(pairs):
+    def record(pairs: list[tuple[str, Any]]) -> dict[str, Any] | None:
+        nonlocal lost
+        if len(pairs) > 1 and len({key for key, _ in pairs}) < len(pairs):
             latest: dict[str, int] = {key: index for index, (key, _) in enumerate(pairs)}
-            hidden.extend(
-                (key, value) for index, (key, value) in enumerate(pairs) if latest[key] != index
-            )
-        return result
+            for index, (key, value) in enumerate(pairs):
+                if latest[key] != index:
+                    hidden.append((key, value))
+                    lost = lost or value is None or (isinstance(value, list) and None in value)
+        return dict(pairs) if keep_objects else None
 
-    json.loads(text, object_pairs_hook=keep_last)
+    json.loads(text, object_pairs_hook=record)
+    if lost and not keep_objects:
+        return _json_pairs(text, keep_objects=True)
     return hidden
 
 

@@ -179,3 +179,19 @@ def test_undecodable_member_and_file_names_are_shown_escaped_not_fatal(tmp_path:
     from auditor.report.sarif import render_sarif
 
     assert "\\\\xfe" in render_sarif(result)
+
+
+def test_strings_inside_a_hidden_object_are_audited_too() -> None:
+    """The fast pass builds no objects; a hidden object triggers the pass that keeps them."""
+    from auditor.ingest.duplicates import hidden_values
+    from auditor.models import SbomFormat
+
+    data = (
+        b'{"components":[{"name":"TEST x","supplier":{"name":"AO Kaspersky Lab"},'
+        b'"supplier":{"name":"TEST Example"}}],"m":[1,{"z":"deep"}],"m":2}'
+    )
+    assert hidden_values(data, SbomFormat.CYCLONEDX_JSON) == [
+        ("supplier", "AO Kaspersky Lab"),
+        ("m", "1"),
+        ("m", "deep"),
+    ]
