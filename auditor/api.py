@@ -527,8 +527,8 @@ def _with_hidden_values(intel: CompiledIntel, document: SbomDocument, data: byte
     for values hidden by duplicate keys (see :mod:`auditor.ingest.duplicates`)."""
     from auditor.ingest import duplicates
 
-    if document.format not in duplicates.FORMATS:
-        return document
+    if document.format not in duplicates.FORMATS or document.duplicate_keys is False:
+        return document  # its parser proved that no object repeats a key
     from auditor.ingest.sniff import to_utf8
     from auditor.match.engine import mentions_anchor
 

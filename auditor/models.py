@@ -265,6 +265,9 @@ class SbomDocument:
     problems: tuple[str, ...] = ()
     name: str = ""
     sha256: str = ""
+    #: Whether an object repeats a key: False when the parser proved none does, True when one
+    #: does, None when unknown (not JSON, or the fast parser could not read it).
+    duplicate_keys: bool | None = None
 
     def realized(self) -> SbomDocument:
         """This document with every record's facts extracted (readers may defer them)."""

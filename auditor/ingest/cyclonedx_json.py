@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from auditor.errors import UnreadableInput
+from auditor.ingest import jsondecode
 from auditor.ingest.records import FactList, text
 from auditor.ingest.sniff import to_utf8
 from auditor.models import Component, ComponentKind, Fact, FieldKind, SbomDocument, SbomFormat
@@ -376,9 +377,10 @@ def _metadata_record(meta: dict[str, Any]) -> Component:
 def read(path: str, data: bytes, fmt: SbomFormat = SbomFormat.CYCLONEDX_JSON) -> SbomDocument:
     """Read a CycloneDX JSON document."""
     try:
-        doc = orjson.loads(to_utf8(data))
+        decoded = jsondecode.decode(to_utf8(data))
     except orjson.JSONDecodeError as exc:
         raise UnreadableInput(f"invalid JSON: {exc}") from None
+    doc = decoded.value
     if not isinstance(doc, dict):
         raise UnreadableInput("CycloneDX JSON must be an object at the top level")
     problems = Problems()
@@ -450,4 +452,5 @@ def read(path: str, data: bytes, fmt: SbomFormat = SbomFormat.CYCLONEDX_JSON) ->
         roots=tuple(roots),
         problems=problems.result(),
         name=next((c.name for c in components if roots and c.ref == roots[0]), ""),
+        duplicate_keys=decoded.duplicate_keys,
     )

@@ -7,6 +7,9 @@ put ``"name": "Kaspersky Endpoint Security"`` before ``"name": "left-pad"``. Whe
 mentions an indicator anywhere (its raw bytes hold a prefilter anchor), it is parsed a second
 time, keeping every pair: each duplicate key is reported as a schema problem and the values it
 hid become one more record, so they are matched like everything else.
+
+JSON readers decode with :mod:`auditor.ingest.jsondecode`, which proves in the same parse that
+no key repeats; only documents where one does (or where that proof was not possible) come here.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ import orjson
 import yaml
 
 from auditor.errors import UnreadableInput
+from auditor.ingest import jsondecode
 from auditor.ingest.interface import guarded
 from auditor.ingest.records import FactList, is_assertion, split_actor
 from auditor.ingest.xmlsafe import local as local_name
@@ -820,6 +821,14 @@ def _read(path: str, data: bytes, fmt: SbomFormat) -> SbomDocument:
         from auditor.ingest import spdx3
 
         return spdx3.read(path, data, fmt)
+    if fmt is SbomFormat.SPDX_JSON:
+        try:
+            utf8 = data[len(codecs.BOM_UTF8) :] if data.startswith(codecs.BOM_UTF8) else data
+            decoded = jsondecode.decode(utf8, lambda: decode_text(data, problems))
+        except orjson.JSONDecodeError as exc:
+            raise UnreadableInput(f"invalid JSON: {one_line(str(exc))}") from None
+        document = read_dict(path, fmt, decoded.value, problems, Budget(len(data)))
+        return dataclasses.replace(document, duplicate_keys=decoded.duplicate_keys)
     text = decode_text(data, problems)
     doc: object
     if fmt is SbomFormat.SPDX_YAML:

@@ -7,6 +7,7 @@ Agent references (``suppliedBy``, ``originatedBy``, ``createdBy`` ...) are resol
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import orjson
 
 from auditor.errors import UnreadableInput
+from auditor.ingest import jsondecode
 from auditor.ingest.interface import guarded
 from auditor.ingest.records import FactList
 from auditor.ingest.spdx2 import Graph, Problems, decode_text, looks_like_url, one_line, short
@@ -352,10 +354,12 @@ def read(path: str, data: bytes, fmt: SbomFormat) -> SbomDocument:
 
 def _read(path: str, data: bytes, fmt: SbomFormat) -> SbomDocument:
     problems = Problems()
+    utf8 = data[len(codecs.BOM_UTF8) :] if data.startswith(codecs.BOM_UTF8) else data
     try:
-        doc = orjson.loads(decode_text(data, problems))
+        decoded = jsondecode.decode(utf8, lambda: decode_text(data, problems))
     except orjson.JSONDecodeError as exc:
         raise UnreadableInput(f"invalid JSON: {one_line(str(exc))}") from None
+    doc = decoded.value
     entries, context = _elements(doc, problems)
     reader = _Spdx3Reader(entries, problems)
     document, name = reader.document()
@@ -380,4 +384,5 @@ def _read(path: str, data: bytes, fmt: SbomFormat) -> SbomDocument:
         roots=tuple(graph.roots),
         problems=problems.result(),
         name=name,
+        duplicate_keys=decoded.duplicate_keys,
     )
