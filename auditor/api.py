@@ -83,6 +83,10 @@ class AuditOptions:
     #: Address space of this process (``--max-memory``, set by the CLI) that worker processes
     #: must not exceed either; 0: no limit. An input that runs out is reported as not inspected.
     max_memory: int = 0
+    #: Keep every record of every document in the result (an inventory needs them). False lets
+    #: each document's records go once its findings are built, when the run has more than one
+    #: input, so memory follows the largest input rather than the sum of them.
+    keep_records: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -658,6 +662,8 @@ def _audit_bytes(
         if note:
             found = [replace(f, message=f"{f.message} Image: {note}.") for f in found]
         out.findings.extend(found)
+        if not options.keep_records:
+            out.documents[-1] = document.without_records()
     return out
 
 
@@ -679,9 +685,20 @@ def audit(paths: Sequence[str | Path], options: AuditOptions | None = None) -> A
     db = load_database(options.db_path, options.db_overlays)
     intel = compile_intel(db)
     inputs = expand_inputs(paths, options.display_base)
+    if not options.keep_records and len(inputs) < 2:
+        # one input: its records cost nothing more to keep (the run ends with it), while
+        # letting them go costs the time to free them
+        options = replace(options, keep_records=True)
     cache = None
     if options.cache_dir is not None:
-        settings = repr((options.container_limits, options.max_file_size, options.binary_timeout))
+        settings = repr(
+            (
+                options.container_limits,
+                options.max_file_size,
+                options.binary_timeout,
+                options.keep_records,
+            )
+        )
         cache = ResultCache(options.cache_dir, f"{__version__}\0{db.digest}\0{settings}")
     sizes = [_size(item.path) for item in inputs]
     total_bytes = sum(sizes)

@@ -316,6 +316,7 @@ def scan(
             ),
             max_run_seconds=max_run_seconds,
             max_memory=max_memory,
+            keep_records=False,  # no scan report lists every record
         )
         started = _utc_now() if timestamps else ""
         clock = time.monotonic()

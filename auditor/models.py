@@ -268,10 +268,22 @@ class SbomDocument:
     #: Whether an object repeats a key: False when the parser proved none does, True when one
     #: does, None when unknown (not JSON, or the fast parser could not read it).
     duplicate_keys: bool | None = None
+    #: How many records were read, once :meth:`without_records` has let them go.
+    record_count: int | None = None
 
     def realized(self) -> SbomDocument:
         """This document with every record's facts extracted (readers may defer them)."""
         return replace(self, components=tuple(c.realized() for c in self.components))
+
+    @property
+    def records(self) -> int:
+        """How many records the document has (or had, before they were let go)."""
+        return len(self.components) if self.record_count is None else self.record_count
+
+    def without_records(self) -> SbomDocument:
+        """This document's summary (path, format, name, digest, problems, record count) with
+        its records, edges and roots let go: what a report needs once findings are built."""
+        return replace(self, components=(), edges=(), roots=(), record_count=self.records)
 
 
 class Disposition(str, enum.Enum):

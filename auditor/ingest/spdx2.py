@@ -513,7 +513,7 @@ class _Reader:
         key: str,
     ) -> Component:
         """A record whose facts are extracted on demand; its shape problems are found now."""
-        what = {"packages": "package", "files": "file", "snippets": "snippet"}[key]
+        what = _WHAT[key]
         ref = self.ref(record, where, what)
         name_key = "fileName" if what == "file" else self.key(record, "name", where)
         name = self.string(record, name_key, where)
@@ -527,9 +527,9 @@ class _Reader:
                     self.has_files.append((ref, item.strip()))
         elif what == "file" and not _str(name):
             self.problems.repeated("file has no fileName", where)
-        for field_key, value in record.items():
-            if type(value) is str and field_key not in _LIST_KEYS:
-                continue  # the common case: a well-formed scalar
+        # the common case, a well-formed scalar, is passed over without entering the loop
+        odd = [(k, v) for k, v in record.items() if type(v) is not str or k in _LIST_KEYS]
+        for field_key, value in odd:
             if field_key in _LIST_KEYS:
                 if not isinstance(value, list):
                     self.problems.add(
@@ -598,6 +598,7 @@ class _Reader:
 
 
 _ALIAS_NAMES = frozenset(_ALIASES.values())
+_WHAT = {"packages": "package", "files": "file", "snippets": "snippet"}
 _KINDS = {
     "package": ComponentKind.PACKAGE,
     "file": ComponentKind.FILE,

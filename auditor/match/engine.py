@@ -22,7 +22,7 @@ from auditor.intel.compile import (
 )
 from auditor.intel.load import is_overlay
 from auditor.intel.schema import Indicator
-from auditor.match.normalize import is_compound, squeeze, words
+from auditor.match.normalize import is_compound, squeeze, squeeze_ascii, words
 from auditor.models import (
     Component,
     Confidence,
@@ -311,9 +311,6 @@ def _prefilter_bytes(component: Component) -> bytes:
     return raw.replace(b"\x02", b" ") if b"\x02" in raw else raw
 
 
-_ASCII_DELETE = bytes(c for c in range(128) if not chr(c).isalnum() and c != 2)
-
-
 def candidates(intel: CompiledIntel, components: tuple[Component, ...]) -> list[int]:
     """Indices of records whose squeezed values contain any anchor (a superset of matches).
 
@@ -326,10 +323,10 @@ def candidates(intel: CompiledIntel, components: tuple[Component, ...]) -> list[
     blobs = [_prefilter_bytes(component) for component in components]
     joined = b"\x02".join(blobs)
     if joined.isascii():
-        squeezed = joined.lower().translate(None, _ASCII_DELETE)
+        squeezed = squeeze_ascii(joined)
     else:
         squeezed = b"\x02".join(
-            blob.lower().translate(None, _ASCII_DELETE)
+            squeeze_ascii(blob)
             if blob.isascii()
             else squeeze(blob.decode("utf-8", errors="replace")).encode("utf-8")
             for blob in blobs
@@ -355,7 +352,7 @@ def mentions_anchor(intel: CompiledIntel, data: bytes) -> bool:
     if scanner is None:
         return False
     if data.isascii():
-        squeezed = data.lower().translate(None, _ASCII_DELETE)
+        squeezed = squeeze_ascii(data)
     else:
         squeezed = squeeze(data.decode("utf-8", errors="replace")).encode("utf-8")
     offsets, capped = scanner.offsets(squeezed)

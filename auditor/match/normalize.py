@@ -63,6 +63,12 @@ _CONFUSABLES = str.maketrans(
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _NON_WORD = re.compile(r"[\W_]+")
 _ASCII_DELETE = bytes(c for c in range(128) if not chr(c).isalnum() and c != 2)
+_ASCII_LOWER = bytes.maketrans(bytes(range(65, 91)), bytes(range(97, 123)))
+
+
+def squeeze_ascii(data: bytes) -> bytes:
+    """:func:`squeeze` of ASCII bytes, in one C pass (lower-cased, non-alphanumerics dropped)."""
+    return data.translate(_ASCII_LOWER, _ASCII_DELETE)
 
 
 def fold(text: str, camel: bool = True) -> str:
@@ -110,7 +116,7 @@ def squeeze(text: str) -> str:
     Character ``\\x02`` survives, so callers can use it as a record separator.
     """
     if text.isascii():
-        return text.lower().encode("ascii").translate(None, _ASCII_DELETE).decode("ascii")
+        return squeeze_ascii(text.encode("ascii")).decode("ascii")
     parts = text.split("\x02")
     return "\x02".join(_NON_WORD.sub("", fold(part)) for part in parts)
 

@@ -163,7 +163,7 @@ def render_html(result: AuditResult, fail_on: FailOn, title: str = "") -> str:
         f"{counts['warning']} warning(s), {counts['note']} note(s); "
         f"{failing(result, fail_on)} at or above the threshold ({_e(fail_on.value)})</td></tr>",
         f"<tr><th>Files inspected</th><td>{len(result.documents)} "
-        f"({sum(len(d.components) for d in result.documents)} records)</td></tr>",
+        f"({sum(d.records for d in result.documents)} records)</td></tr>",
         f"<tr><th>Files not inspected</th><td>{len(result.not_inspected)}</td></tr>",
         "</tbody></table>",
         "<h2>What was audited</h2>",

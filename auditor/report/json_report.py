@@ -101,7 +101,7 @@ def build_json(result: AuditResult, fail_on: FailOn) -> dict[str, Any]:
         "summary": {
             "findings": counts,
             "documents": len(result.documents),
-            "records": sum(len(d.components) for d in result.documents),
+            "records": sum(d.records for d in result.documents),
             "notInspected": len(result.not_inspected),
             "notAnSbom": len(result.skipped) - len(result.not_inspected),
             "suppressed": sum(1 for f in result.findings if f.suppression is not None),
@@ -117,7 +117,7 @@ def build_json(result: AuditResult, fail_on: FailOn) -> dict[str, Any]:
                 "format": d.format.value,
                 "specVersion": d.spec_version,
                 "name": d.name,
-                "records": len(d.components),
+                "records": d.records,
                 "sha256": d.sha256,
                 "schemaProblems": list(d.problems),
             }

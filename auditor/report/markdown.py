@@ -82,7 +82,7 @@ def render_markdown(result: AuditResult, fail_on: FailOn) -> str:
     counts = dict.fromkeys(("error", "warning", "note"), 0)
     for finding in result.active_findings:
         counts[finding.level.value] += 1
-    records = sum(len(d.components) for d in result.documents)
+    records = sum(d.records for d in result.documents)
     out = [
         f"## Kaspersky audit: {word.upper()} - {_VERDICTS[word]}",
         "",

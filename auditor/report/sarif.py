@@ -369,7 +369,7 @@ def build_sarif(result: AuditResult, context: RunContext | None = None) -> dict[
             "properties": {
                 "format": document.format.value,
                 "specVersion": document.spec_version,
-                "records": len(document.components),
+                "records": document.records,
             },
         }
         if document.sha256:
@@ -606,7 +606,7 @@ def _coverage(result: AuditResult) -> dict[str, Any]:
         "inspected": len(result.documents),
         "notInspected": len(result.not_inspected),
         "notAnSbom": len(result.skipped) - len(result.not_inspected),
-        "records": sum(len(d.components) for d in result.documents),
+        "records": sum(d.records for d in result.documents),
         "inspectedByFormat": by_format,
         "notInspectedByReason": reasons,
         "suppressed": sum(1 for f in result.findings if f.suppression is not None),

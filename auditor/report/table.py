@@ -46,7 +46,7 @@ def _block(result: AuditResult, finding: Finding, remediation: dict[str, str]) -
 
 def render_table(result: AuditResult, fail_on: FailOn) -> str:
     """Human-readable report."""
-    records = sum(len(d.components) for d in result.documents)
+    records = sum(d.records for d in result.documents)
     out = [
         f"kaspersky-sbom-auditor {result.tool_version} | vendor_db {result.db_version} "
         f"({result.db_digest[:12]})",
