@@ -211,10 +211,15 @@ def fingerprint(
 
 
 class DependencyIndex:
-    """Shortest path from a product root to any record, from the SBOM graph and nesting."""
+    """Shortest path from a product root to any record, from the SBOM graph and nesting.
+
+    The breadth-first search runs on demand and stops once the record asked for is reached,
+    so a document's few findings rarely cost a walk of its whole graph; the paths are the
+    same as a full search would give (the search order is fixed).
+    """
 
     def __init__(self, document: SbomDocument) -> None:
-        self.names = {c.ref: c.display for c in document.components}
+        self._records = {c.ref: c for c in document.components}
         children: dict[str, list[str]] = {}
         for parent, child in document.edges:
             children.setdefault(parent, []).append(child)
@@ -231,24 +236,30 @@ class DependencyIndex:
                 if c.kind is not ComponentKind.DOCUMENT and c.ref not in has_parent
             ][:1]
         self.parents: dict[str, str | None] = {}
-        queue = deque(roots)
+        self._queue = deque(roots)
         for root in roots:
             self.parents.setdefault(root, None)
-        while queue:
+
+    def _reach(self, ref: str) -> None:
+        """Continue the search until ``ref`` is reached or nothing is left to visit."""
+        parents, queue, children = self.parents, self._queue, self.children
+        while queue and ref not in parents:
             node = queue.popleft()
             for child in children.get(node, ()):
-                if child not in self.parents:
-                    self.parents[child] = node
+                if child not in parents:
+                    parents[child] = node
                     queue.append(child)
 
     def path(self, ref: str) -> tuple[str, ...]:
         """Display names from the root down to ``ref``; empty when unreachable."""
+        self._reach(ref)
         if ref not in self.parents:
             return ()
         chain: list[str] = []
         node: str | None = ref
         while node is not None and len(chain) < 1000:
-            chain.append(self.names.get(node, node))
+            record = self._records.get(node)
+            chain.append(record.display if record is not None else node)
             node = self.parents.get(node)
         return tuple(reversed(chain))
 

@@ -832,6 +832,9 @@ def measure_cli(path: Path, sarif_out: Path, repeat: int) -> tuple[float, int, i
         str(sarif_out),
         "--fail-on",
         "never",
+        # a 1M-component JSON file is over the default 1 GiB guard
+        "--max-file-size",
+        str(max(1 << 30, path.stat().st_size + 1)),
     ]
     best, rc = float("inf"), -1
     for _ in range(repeat):
@@ -1230,28 +1233,30 @@ def main(argv: list[str] | None = None) -> int:
                 )
 
     print(
-        "\nTargets: audit <= 3x orjson decode of the same file; "
-        ">= 20x faster than cyclonedx-python-lib."
+        "\nTargets: audit <= 3x orjson decode of the same file (issue 7: end to end, CLI with "
+        "SARIF written; the library audit is shown beside it); >= 20x faster than "
+        "cyclonedx-python-lib."
     )
-    json_rows = [r for r in rows if r["kind"] in ("cdx", "spdx")]
-    if json_rows:
-        worst = max(json_rows, key=lambda r: r["lib"] / r["base"])
-        ratio = worst["lib"] / worst["base"]
-        print(
-            f"Worst JSON audit/orjson ratio: {ratio:.2f}x ({worst['file']})"
-            f" -> {'meets' if ratio <= 3 else 'MISSES'} the 3x target"
+
+    def verdict(label: str, r: dict[str, Any]) -> str:
+        lib = r["lib"] / r["base"]
+        cli = r["cli"] / r["base"] if r["cli"] == r["cli"] else float("nan")  # nan: --no-cli
+        met = "meets" if cli <= 3 else ("MISSES" if cli == cli else "(no CLI run)")
+        return (
+            f"{label} {r['file']}: CLI {cli:.2f}x, library {lib:.2f}x -> {met} the 3x target"
         )
+
+    json_rows = [r for r in rows if r["kind"] in ("cdx", "spdx")]
+    for r in sorted(json_rows, key=lambda r: (r["n"], r["kind"])):
+        if r["n"] >= 100_000:
+            print(verdict("JSON audit/orjson", r))
     # issue 7: XML at 100k components against lxml, tag-value at 50k against the line split
     for kind, label, target_n in (
         ("cdx-xml", "CycloneDX XML audit/lxml", 100_000),
         ("spdx-tv", "SPDX tag-value audit/line split", 50_000),
     ):
         for r in (r for r in rows if r["kind"] == kind and r["n"] >= target_n):
-            ratio = r["lib"] / r["base"]
-            print(
-                f"{label} ratio at {r['n']}: {ratio:.2f}x -> "
-                f"{'meets' if ratio <= 3 else 'MISSES'} the 3x target"
-            )
+            print(verdict(label, r))
     print(f"machine load at end: {_load()}")
     for failure in failures:
         print(f"FAIL: {failure}")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from auditor.intel.compile import CompiledIntel
 from auditor.match.engine import match_component
 from auditor.models import (
@@ -181,3 +184,64 @@ def test_kaspersky_signing_certificate_in_another_vendors_firmware_is_embedded()
     assert finding.detection_class is DetectionClass.EMBEDDED
     assert finding.confidence is Confidence.HIGH
     assert {"cert-subject", "cert-serial", "file-hash"} <= {h.kind for h in finding.hits}
+
+
+def _full_bfs_paths(doc: SbomDocument) -> dict[str, tuple[str, ...]]:
+    """The reference: one breadth-first search of the whole graph, then every path."""
+    from collections import deque
+
+    children: dict[str, list[str]] = {}
+    for parent, child in doc.edges:
+        children.setdefault(parent, []).append(child)
+    for c in doc.components:
+        if c.parent:
+            children.setdefault(c.parent, []).append(c.ref)
+    parents: dict[str, str | None] = dict.fromkeys(doc.roots)
+    queue = deque(doc.roots)
+    while queue:
+        node = queue.popleft()
+        for child in children.get(node, ()):
+            if child not in parents:
+                parents[child] = node
+                queue.append(child)
+    paths = {}
+    for ref in parents:
+        chain, node = [], ref
+        while node is not None:
+            chain.append(node)
+            node = parents[node]
+        paths[ref] = tuple(reversed(chain))
+    return paths
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(2, 30).flatmap(
+        lambda n: st.tuples(
+            st.just(n),
+            st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=3 * n),
+            st.lists(st.integers(0, n - 1), min_size=1, max_size=3, unique=True),
+            st.permutations(range(n)),
+        )
+    )
+)
+def test_paths_found_on_demand_equal_those_of_a_full_search(
+    case: tuple[int, list[tuple[int, int]], list[int], list[int]],
+) -> None:
+    n, edges, roots, queries = case
+    refs = [f"r{i}" for i in range(n)]
+    doc = SbomDocument(
+        path="x",
+        format=SbomFormat.SPDX_JSON,
+        spec_version="2.3",
+        components=tuple(
+            Component(ref=r, kind=ComponentKind.PACKAGE, name=r, version="", pointer="", facts=())
+            for r in refs
+        ),
+        edges=tuple((refs[a], refs[b]) for a, b in edges),
+        roots=tuple(refs[i] for i in roots),
+    )
+    expected = _full_bfs_paths(doc)
+    index = DependencyIndex(doc)
+    for i in queries:  # any order of questions gives the same answers
+        assert index.path(refs[i]) == expected.get(refs[i], ())
