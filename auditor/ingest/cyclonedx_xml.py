@@ -270,12 +270,9 @@ def _walk(
 
     Only what every record needs is read now (reference, name, version, line, nested records);
     the facts are extracted later, for the records the matcher's prefilter selects. Its
-    prefilter text holds every letter its facts can hold: a record without nested records is
-    serialised whole, as XML (its texts and attribute values in order, in one libxml2 call);
-    otherwise, or when an escape could split a value's letters, it is the text under the
-    element (nested records left out: they have their own) and, for the facts made of
-    attribute values (a property's ``name=value``, the SWID tag id and name), those elements
-    as XML."""
+    prefilter text holds every letter its facts can hold: the text under the element (nested
+    records left out: they have their own) and, for the facts made of attribute values (a
+    property's ``name=value``, the SWID tag id and name), those elements as XML."""
     container_name = f"{item}s"
     # what the walk does with a child, by its local name (0: nothing)
     codes = {"name": 1, "version": 2, "properties": 3, "swid": 4, container_name: 5}
@@ -293,7 +290,7 @@ def _walk(
             ref = pointer
         seen.add(ref)
         name_node = version_node = container = None
-        extra: list[Element] | None = None
+        extra: list[bytes] | None = None
         for child in node:
             tag = child.tag
             code = by_tag.get(tag)
@@ -310,26 +307,18 @@ def _walk(
             elif code in (3, 4):  # properties, swid: facts from attribute values
                 if extra is None:
                     extra = []
-                extra.append(child)
+                extra.append(_attribute_text(child, tostring))
             elif container is None:
                 container = child
         name = _text(name_node)
         if not name:
             problems.add(f"{pointer}: {kind.value} has no name")
-        blob = b""
         if container is None:
-            # the record as XML holds every text and attribute value in order, in one call;
-            # unless an escape ("&amp;") could split a value's letters apart
-            blob = tostring(node, encoding="utf-8", with_tail=False)
-            if b"&" in blob:
-                blob = b""
-        if not blob:
-            if container is None:
-                blob = tostring(node, method="text", encoding="utf-8", with_tail=False)
-            else:
-                blob = _text_without(node, container)
-            if extra is not None:
-                blob = b" ".join([blob, *(_attribute_text(e, tostring) for e in extra)])
+            blob = tostring(node, method="text", encoding="utf-8", with_tail=False)
+        else:
+            blob = _text_without(node, container)
+        if extra is not None:
+            blob = b" ".join([blob, *extra])
         # positional (the order of Component's fields): keywords cost a third more
         append(
             Component(

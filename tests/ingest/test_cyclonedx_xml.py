@@ -769,24 +769,6 @@ def test_prefilter_survives_escapes_cdata_mixed_content_and_attribute_facts() ->
     assert "kasperskytag" in _squeezed_prefilter(parent)
 
 
-@pytest.mark.parametrize("escaped", [False, True])
-def test_a_record_without_nested_records_is_prefiltered_as_its_whole_xml(escaped: bool) -> None:
-    """No nested records: the record serialised as XML; an escape falls back to the texts."""
-    amp = "&amp;" if escaped else ""
-    document = read_xml(
-        '<bom xmlns="http://cyclonedx.org/schema/bom/1.6"><components>'
-        f'<component type="library" bom-ref="a"><name>Kas{amp}per<![CDATA[sky]]></name>'
-        "<publisher>AO Kaspersky Lab</publisher><purl>pkg:generic/kes%40x@1</purl>"
-        f'<properties><property name="vendor:Kasper{amp}sky">x</property>'
-        '<property name="Kasper">sky</property></properties>'
-        '<swid tagId="kaspersky-tag" name="Kaspersky SWID"/>'
-        "</component></components></bom>"
-    )
-    _assert_prefilter_holds_every_fact(document)
-    (record,) = document.components
-    assert (record.prefilter or b"").startswith(b"<component") is not escaped
-
-
 def test_deferred_facts_survive_pickling_for_the_cache_and_dask() -> None:
     import pickle
 
