@@ -527,17 +527,21 @@ def _guarded_leaves(display: str, data: bytes, explicit: bool, budget: Budget) -
 
 
 def _with_hidden_values(intel: CompiledIntel, document: SbomDocument, data: bytes) -> SbomDocument:
-    """A JSON or YAML document that names anything the database knows is read a second time
-    for values hidden by duplicate keys (see :mod:`auditor.ingest.duplicates`)."""
+    """A JSON document whose parser found (or could not rule out) a repeated key, or a YAML
+    document that names anything the database knows, is read a second time for the values
+    the repeated keys hid (see :mod:`auditor.ingest.duplicates`)."""
     from auditor.ingest import duplicates
 
     if document.format not in duplicates.FORMATS or document.duplicate_keys is False:
         return document  # its parser proved that no object repeats a key
-    from auditor.ingest.sniff import to_utf8
-    from auditor.match.engine import mentions_anchor
+    if document.format not in duplicates.JSON_FORMATS:
+        # YAML has no such proof: only a document that names something known is read again
+        # (its raw bytes hold an anchor; a JSON value can hide behind escapes, YAML's rarely)
+        from auditor.ingest.sniff import to_utf8
+        from auditor.match.engine import mentions_anchor
 
-    if not mentions_anchor(intel, to_utf8(data)):
-        return document
+        if not mentions_anchor(intel, to_utf8(data)):
+            return document
     return duplicates.with_hidden_values(document, data)
 
 

@@ -80,9 +80,18 @@ def test_benign_duplicates_beside_a_kaspersky_record_add_only_a_problem(tmp_path
     assert any("duplicate keys (name)" in p for p in problems)
 
 
-def test_duplicate_keys_without_any_known_name_cost_nothing(tmp_path: Path) -> None:
+def test_benign_duplicate_keys_in_json_are_a_problem_not_a_finding(tmp_path: Path) -> None:
+    """The JSON parser proves every repeated key, so each is reported, named or not."""
     text = CDX_HIDDEN.replace("Kaspersky Endpoint Security", "right-pad")
     found, problems, _ = _audit(tmp_path, "plain.cdx.json", text)
+    assert found == []
+    assert any("duplicate keys (name)" in p for p in problems)
+
+
+def test_yaml_duplicates_without_any_known_name_cost_nothing(tmp_path: Path) -> None:
+    """YAML has no parse-time proof: only a document naming something known is read again."""
+    text = SPDX_YAML_HIDDEN.replace("AO Kaspersky Lab", "TEST Other Corp")
+    found, problems, _ = _audit(tmp_path, "plain.spdx.yaml", text)
     assert found == [] and not any("duplicate" in p for p in problems)
 
 

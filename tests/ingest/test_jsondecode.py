@@ -41,6 +41,7 @@ def test_a_document_without_repeated_keys_decodes_exactly_as_orjson_does(value: 
         '{"a":1,"a":2}',
         '{"components":[{"name":"x","b":{"k":1,"k":2}}]}',
         '[{"x":{"y":[{"z":1,"q":2,"z":3}]}}]',
+        '{"n\\u0061me":"Kaspersky","name":"left-pad"}',  # equal once unescaped
     ],
 )
 def test_a_repeated_key_anywhere_is_reported_and_the_last_value_read(text: str) -> None:
@@ -97,6 +98,19 @@ def test_a_hidden_kaspersky_name_beyond_jiters_depth_is_still_found(tmp_path: Pa
     )  # the deep part comes first: jiter stops there, before it meets the repeated key
     assert jsondecode.decode(text.encode()).duplicate_keys is None
     target = tmp_path / "deep-hidden.cdx.json"
+    target.write_text(text, encoding="utf-8")
+    result = audit([target], AuditOptions(jobs=1))
+    assert [f.component.name for f in result.findings] == ["values hidden by duplicate keys"]
+
+
+def test_a_hidden_value_spelled_with_escapes_is_still_found(tmp_path: Path) -> None:
+    """The raw bytes never spell the name, so only the parser's proof of a repeated key can
+    send the document to the pair-keeping pass."""
+    text = (
+        '{"bomFormat":"CycloneDX","specVersion":"1.5","version":1,"components":[{"type":'
+        '"library","name":"K\\u0061spersky Endpoint Security","name":"left-pad"}]}'
+    )
+    target = tmp_path / "escaped-hidden.cdx.json"
     target.write_text(text, encoding="utf-8")
     result = audit([target], AuditOptions(jobs=1))
     assert [f.component.name for f in result.findings] == ["values hidden by duplicate keys"]
