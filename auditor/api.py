@@ -535,14 +535,20 @@ def _with_hidden_values(intel: CompiledIntel, document: SbomDocument, data: byte
     if document.format not in duplicates.FORMATS or document.duplicate_keys is False:
         return document  # its parser proved that no object repeats a key
     if document.format not in duplicates.JSON_FORMATS:
-        # YAML has no such proof: only a document that names something known is read again
-        # (its raw bytes hold an anchor; a JSON value can hide behind escapes, YAML's rarely)
+        # YAML has no such proof: only a document that names something known in its raw
+        # bytes, or that uses escapes (which could spell a name those bytes do not), is read
+        # again
         from auditor.ingest.sniff import to_utf8
         from auditor.match.engine import mentions_anchor
 
-        if not mentions_anchor(intel, to_utf8(data)):
+        raw = to_utf8(data)
+        if not any(escape in raw for escape in _YAML_ESCAPES) and not mentions_anchor(intel, raw):
             return document
     return duplicates.with_hidden_values(document, data)
+
+
+#: Double-quoted YAML escapes that can spell a letter: \x4b, \u004b, \U0000004b.
+_YAML_ESCAPES = (b"\\x", b"\\u", b"\\U")
 
 
 def audit_document(intel: CompiledIntel, document: SbomDocument, data: bytes) -> list[Finding]:

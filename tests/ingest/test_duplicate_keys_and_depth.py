@@ -204,3 +204,14 @@ def test_strings_inside_a_hidden_object_are_audited_too() -> None:
         ("m", "1"),
         ("m", "deep"),
     ]
+
+
+def test_a_hidden_yaml_value_spelled_with_escapes_is_still_found(tmp_path: Path) -> None:
+    """The raw bytes never spell the name; the escapes alone send it to the second reading."""
+    text = SPDX_YAML_HIDDEN.replace(
+        '"Organization: AO Kaspersky Lab"', '"Organization: AO K\\x61spersky Lab"'
+    )
+    assert "Kaspersky" not in text
+    found, problems, _ = _audit(tmp_path, "escaped.spdx.yaml", text)
+    assert found == ["values hidden by duplicate keys"]
+    assert any("duplicate keys (supplier)" in p for p in problems)
