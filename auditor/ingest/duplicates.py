@@ -3,13 +3,14 @@
 JSON and YAML parsers keep the last of two equal keys in one object (JavaScript, Python, Go,
 Java and PyYAML all do), so the readers do too: that is the deterministic choice, and the one
 most consumers of the file see. But an earlier value is still in the file, and a supplier could
-put ``"name": "Kaspersky Endpoint Security"`` before ``"name": "left-pad"``. When a document
-mentions an indicator anywhere (its raw bytes hold a prefilter anchor), it is parsed a second
-time, keeping every pair: each duplicate key is reported as a schema problem and the values it
-hid become one more record, so they are matched like everything else.
+put ``"name": "Kaspersky Endpoint Security"`` before ``"name": "left-pad"``. Such a document is
+parsed a second time, keeping every pair: each duplicate key is reported as a schema problem and
+the values it hid become one more record, so they are matched like everything else.
 
-JSON readers decode with :mod:`auditor.ingest.jsondecode`, which proves in the same parse that
-no key repeats; only documents where one does (or where that proof was not possible) come here.
+Which documents: JSON readers decode with :mod:`auditor.ingest.jsondecode`, which proves in the
+same parse whether a key repeats; every JSON document where one does (or where the proof was not
+possible) comes here. YAML has no such proof: a YAML document comes here when its raw bytes hold
+a prefilter anchor or a double-quoted escape (which could spell a name the bytes do not).
 """
 
 from __future__ import annotations
