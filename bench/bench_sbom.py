@@ -1242,9 +1242,7 @@ def main(argv: list[str] | None = None) -> int:
         lib = r["lib"] / r["base"]
         cli = r["cli"] / r["base"] if r["cli"] == r["cli"] else float("nan")  # nan: --no-cli
         met = "meets" if cli <= 3 else ("MISSES" if cli == cli else "(no CLI run)")
-        return (
-            f"{label} {r['file']}: CLI {cli:.2f}x, library {lib:.2f}x -> {met} the 3x target"
-        )
+        return f"{label} {r['file']}: CLI {cli:.2f}x, library {lib:.2f}x -> {met} the 3x target"
 
     json_rows = [r for r in rows if r["kind"] in ("cdx", "spdx")]
     for r in sorted(json_rows, key=lambda r: (r["n"], r["kind"])):

@@ -151,10 +151,20 @@ def kind(data: bytes) -> str | None:
     return filesystem_kind(data)
 
 
+#: Bytes asked of a decompressor at a time: one ``read(limit)`` would reserve ``limit`` bytes up
+#: front, which an address-space cap (``--max-memory``) refuses for a small member.
+_CHUNK = 16 << 20
+
+
 def _read_limited(stream: IO[bytes], limit: int) -> bytes | None:
     """Up to ``limit`` bytes; None if there is more (a bomb or a huge member)."""
-    data = stream.read(limit + 1)
-    return None if len(data) > limit else data
+    buffer = io.BytesIO()  # grows in place; getvalue() hands over its buffer without a copy
+    # a short read is not the end (some decompressors stop at frame boundaries): only b"" is
+    while chunk := stream.read(min(limit + 1 - buffer.tell(), _CHUNK)):
+        buffer.write(chunk)
+        if buffer.tell() > limit:
+            return None
+    return buffer.getvalue()
 
 
 def expand(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refused | Entry]:

@@ -149,3 +149,39 @@ def test_container_limits_are_configurable_on_the_command_line(tmp_path: Path) -
     result = CliRunner().invoke(app, ["scan", str(tmp_path / "deep.gz"), "--max-depth", "1"])
     assert result.exit_code == 3 and "--max-depth" in result.output
     assert CliRunner().invoke(app, ["scan", str(tmp_path / "deep.gz")]).exit_code == 1
+
+
+def test_a_small_compressed_member_opens_under_an_address_space_cap() -> None:
+    """The decompressed stream is read in chunks: one read of the whole allowance would reserve
+    gigabytes up front, and a --max-memory cap refused an 8 MiB member for it."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    script = (
+        "import gzip, os, resource\n"
+        "from auditor.ingest.containers import Budget, Limits, Member, expand\n"
+        "data = gzip.compress(os.urandom(8 << 20))\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (1536 << 20, 1536 << 20))\n"
+        "limits = Limits(max_member_size=6 << 30, max_total=16 << 30, max_ratio=1000)\n"
+        "out = list(expand('TEST.gz', data, Budget(limits)))\n"
+        "assert [type(m).__name__ for m in out] == ['Member'], out\n"
+        "assert len(out[0].data) == 8 << 20\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_reading_a_stream_stops_past_its_limit_and_survives_short_reads() -> None:
+    from auditor.ingest.containers import _read_limited
+
+    class Trickle(io.BytesIO):  # returns at most 3 bytes a call, as a frame-wise reader may
+        def read(self, size: int | None = -1) -> bytes:
+            return super().read(min(3, size if size is not None and size >= 0 else 3))
+
+    assert _read_limited(Trickle(b"0123456789"), 10) == b"0123456789"
+    assert _read_limited(Trickle(b"0123456789"), 9) is None
+    assert _read_limited(io.BytesIO(b""), 5) == b""
