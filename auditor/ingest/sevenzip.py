@@ -71,10 +71,14 @@ def expand_7z(display: str, data: bytes, budget: Budget) -> Iterator[Member | Re
         if archive.needs_password():
             yield Refused(display, "encrypted 7z archive (password-protected): not inspected")
             return
-        files = sorted(
-            (info for info in archive.list() if not info.is_directory),
-            key=lambda info: str(info.filename),
-        )
+        try:  # the raw entries: list() also converts timestamps, which a hostile one breaks
+            files = sorted(
+                (info for info in archive.files if not info.is_directory),
+                key=lambda info: str(info.filename),
+            )
+        except Exception as exc:  # noqa: BLE001 - a hostile archive must not end the audit
+            yield Refused(display, f"7z archive's file list cannot be read: {exc}")
+            return
         declared = sum(int(info.uncompressed or 0) for info in files)
         ratio = budget.limits.max_ratio
         if declared > 1 << 20 and declared > len(data) * ratio:
