@@ -528,8 +528,8 @@ def _guarded_leaves(display: str, data: bytes, explicit: bool, budget: Budget) -
 
 def _with_hidden_values(intel: CompiledIntel, document: SbomDocument, data: bytes) -> SbomDocument:
     """A JSON document whose parser found (or could not rule out) a repeated key, or a YAML
-    document that names anything the database knows, is read a second time for the values
-    the repeated keys hid (see :mod:`auditor.ingest.duplicates`)."""
+    document that names anything the database knows or uses escapes, is read a second time
+    for the values the repeated keys hid (see :mod:`auditor.ingest.duplicates`)."""
     from auditor.ingest import duplicates
 
     if document.format not in duplicates.FORMATS or document.duplicate_keys is False:
