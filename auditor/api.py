@@ -526,29 +526,14 @@ def _guarded_leaves(display: str, data: bytes, explicit: bool, budget: Budget) -
         yield Skipped(display, f"container could not be opened ({type(exc).__name__}: {exc})")
 
 
-def _with_hidden_values(intel: CompiledIntel, document: SbomDocument, data: bytes) -> SbomDocument:
-    """A JSON document whose parser found (or could not rule out) a repeated key, or a YAML
-    document that names anything the database knows or uses escapes, is read a second time
-    for the values the repeated keys hid (see :mod:`auditor.ingest.duplicates`)."""
+def _with_hidden_values(document: SbomDocument, data: bytes) -> SbomDocument:
+    """A JSON or YAML document whose parser found (or could not rule out) a repeated key is
+    read a second time for the values the repeated keys hid (:mod:`auditor.ingest.duplicates`)."""
     from auditor.ingest import duplicates
 
     if document.format not in duplicates.FORMATS or document.duplicate_keys is False:
-        return document  # its parser proved that no object repeats a key
-    if document.format not in duplicates.JSON_FORMATS:
-        # YAML has no such proof: only a document that names something known in its raw
-        # bytes, or that uses escapes (which could spell a name those bytes do not), is read
-        # again
-        from auditor.ingest.sniff import to_utf8
-        from auditor.match.engine import mentions_anchor
-
-        raw = to_utf8(data)
-        if not any(escape in raw for escape in _YAML_ESCAPES) and not mentions_anchor(intel, raw):
-            return document
+        return document  # its parser proved that no mapping repeats a key
     return duplicates.with_hidden_values(document, data)
-
-
-#: Double-quoted YAML escapes that can spell a letter: \x4b, \u004b, \U0000004b.
-_YAML_ESCAPES = (b"\\x", b"\\u", b"\\U")
 
 
 def audit_document(intel: CompiledIntel, document: SbomDocument, data: bytes) -> list[Finding]:
@@ -661,7 +646,7 @@ def _audit_bytes(
             out.skipped.append(outcome)
             continue
         document, data = outcome
-        document = _with_hidden_values(intel, document, data)
+        document = _with_hidden_values(document, data)
         if not document.sha256:
             document = replace(document, sha256=hashlib.sha256(data).hexdigest())
         if note:

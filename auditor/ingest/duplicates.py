@@ -7,10 +7,9 @@ put ``"name": "Kaspersky Endpoint Security"`` before ``"name": "left-pad"``. Suc
 parsed a second time, keeping every pair: each duplicate key is reported as a schema problem and
 the values it hid become one more record, so they are matched like everything else.
 
-Which documents: JSON readers decode with :mod:`auditor.ingest.jsondecode`, which proves in the
-same parse whether a key repeats; every JSON document where one does (or where the proof was not
-possible) comes here. YAML has no such proof: a YAML document comes here when its raw bytes hold
-a prefilter anchor or a double-quoted escape (which could spell a name the bytes do not).
+Which documents: the readers' parsers tell whether a key repeats, in the same parse that reads
+the document (jiter for JSON, :func:`auditor.ingest.yamlsafe.load_checked` for YAML); only a
+document where one does, or where that could not be told, comes here.
 """
 
 from __future__ import annotations
@@ -68,26 +67,19 @@ def _strings(value: object, budget: list[int]) -> Iterator[str]:
             yield str(current)
 
 
-def _json_pairs(text: str, keep_objects: bool = False) -> list[tuple[str, object]]:
-    """Hidden (key, value) pairs. The first pass builds no objects (each becomes None, about a
-    third of the cost of building them); only if a hidden value held an object is the document
-    parsed again with objects kept, so that the strings inside it are audited too."""
+def _json_pairs(text: str) -> list[tuple[str, object]]:
+    """Hidden (key, value) pairs, read with every pair kept."""
     hidden: list[tuple[str, object]] = []
-    lost = False
 
-    def record(pairs: list[tuple[str, Any]]) -> dict[str, Any] | None:
-        nonlocal lost
+    def record(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         if len(pairs) > 1 and len({key for key, _ in pairs}) < len(pairs):
             latest: dict[str, int] = {key: index for index, (key, _) in enumerate(pairs)}
-            for index, (key, value) in enumerate(pairs):
-                if latest[key] != index:
-                    hidden.append((key, value))
-                    lost = lost or value is None or (isinstance(value, list) and None in value)
-        return dict(pairs) if keep_objects else None
+            hidden.extend(
+                (key, value) for index, (key, value) in enumerate(pairs) if latest[key] != index
+            )
+        return dict(pairs)
 
     json.loads(text, object_pairs_hook=record)
-    if lost and not keep_objects:
-        return _json_pairs(text, keep_objects=True)
     return hidden
 
 

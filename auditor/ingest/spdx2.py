@@ -842,11 +842,13 @@ def _read(path: str, data: bytes, fmt: SbomFormat) -> SbomDocument:
         from auditor.ingest import yamlsafe
 
         try:
-            doc = yamlsafe.load(text)
+            doc, repeated = yamlsafe.load_checked(text)
         except yaml.YAMLError as exc:
             raise UnreadableInput(f"invalid YAML: {one_line(str(exc))}") from None
         if doc is None:
             raise UnreadableInput("the YAML document is empty")
+        document = read_dict(path, fmt, doc, problems, Budget(len(data)))
+        return dataclasses.replace(document, duplicate_keys=repeated)
     else:
         try:
             doc = orjson.loads(text)

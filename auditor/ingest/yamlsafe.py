@@ -47,9 +47,39 @@ _FAST: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def load(text: str) -> Any:
     """``yaml.safe_load`` that refuses (UnreadableInput) rather than crashes on deep nesting."""
-    loader = _loader_class(text, _FAST, yaml.SafeLoader)
+    return load_checked(text)[0]
+
+
+def _repeated(node: yaml.MappingNode) -> list[int]:
+    """Indices of the pairs of a mapping node whose key a later pair repeats (merge keys,
+    ``<<``, left out: keys they bring in may be overridden, as YAML intends)."""
+    last: dict[object, int] = {}
+    keys: list[object] = []
+    for index, (key_node, _) in enumerate(node.value):
+        key = getattr(key_node, "value", None)
+        if getattr(key_node, "tag", "") == "tag:yaml.org,2002:merge":
+            key = None  # never counted as a repeat
+        keys.append(key)
+        if key is not None:
+            last[key] = index
+    if len(last) == sum(key is not None for key in keys):
+        return []
+    return [i for i, key in enumerate(keys) if key is not None and last[key] != i]
+
+
+def load_checked(text: str) -> tuple[Any, bool]:
+    """:func:`load`, and whether any mapping repeats a key (as jiter tells for JSON)."""
+    repeated = False
+
+    class Checking(_loader_class(text, _FAST, yaml.SafeLoader)):  # type: ignore[misc]
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
+            nonlocal repeated
+            if not repeated and _repeated(node):
+                repeated = True
+            return super().construct_mapping(node, deep=deep)
+
     try:
-        return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+        return yaml.load(text, Loader=Checking), repeated  # noqa: S506 - a safe loader
     except RecursionError:
         raise UnreadableInput("YAML nested too deeply to read") from None
 
@@ -70,15 +100,13 @@ def hidden_by_duplicates(text: str) -> list[tuple[str, object]]:
 
     class Recording(base):  # type: ignore[valid-type, misc]
         def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
+            pairs = list(node.value)
+            repeats = _repeated(node)  # before merge keys are flattened in
             mapping = super().construct_mapping(node, deep=deep)
-            if isinstance(mapping, dict) and len(mapping) < len(node.value):
-                last: dict[object, int] = {}
-                for index, (key_node, _) in enumerate(node.value):
-                    last[getattr(key_node, "value", None)] = index
-                for index, (key_node, value_node) in enumerate(node.value):
-                    key = getattr(key_node, "value", None)
-                    if isinstance(key, str) and last[key] != index:
-                        hidden.append((key, self.construct_object(value_node, deep=True)))
+            for index in repeats:
+                key_node, value_node = pairs[index]
+                if isinstance(key_node.value, str):
+                    hidden.append((key_node.value, self.construct_object(value_node, deep=True)))
             return mapping
 
     try:

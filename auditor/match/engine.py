@@ -345,20 +345,6 @@ def candidates(intel: CompiledIntel, components: tuple[Component, ...]) -> list[
     return found
 
 
-def mentions_anchor(intel: CompiledIntel, data: bytes) -> bool:
-    """Whether raw document bytes (UTF-8) hold any prefilter anchor once squeezed the way
-    records are: a cheap test that the file names anything the database knows."""
-    scanner = intel.anchor_scanner
-    if scanner is None:
-        return False
-    if data.isascii():
-        squeezed = squeeze_ascii(data)
-    else:
-        squeezed = squeeze(data.decode("utf-8", errors="replace")).encode("utf-8")
-    offsets, capped = scanner.offsets(squeezed)
-    return bool(offsets) or capped
-
-
 #: Indicator kinds whose hits on a look-alike name are ruled out.
 NAME_DERIVED_KINDS = frozenset({"entity-name", "product-name", "package-name"})
 

@@ -88,11 +88,21 @@ def test_benign_duplicate_keys_in_json_are_a_problem_not_a_finding(tmp_path: Pat
     assert any("duplicate keys (name)" in p for p in problems)
 
 
-def test_yaml_duplicates_without_any_known_name_cost_nothing(tmp_path: Path) -> None:
-    """YAML has no parse-time proof: only a document naming something known is read again."""
+def test_benign_duplicate_keys_in_yaml_are_a_problem_not_a_finding(tmp_path: Path) -> None:
+    """The YAML loader tells of every repeated key too, so each is reported, named or not."""
     text = SPDX_YAML_HIDDEN.replace("AO Kaspersky Lab", "TEST Other Corp")
     found, problems, _ = _audit(tmp_path, "plain.spdx.yaml", text)
-    assert found == [] and not any("duplicate" in p for p in problems)
+    assert found == []
+    assert any("duplicate keys (supplier)" in p for p in problems)
+
+
+def test_a_yaml_merge_key_overridden_by_its_mapping_is_no_duplicate() -> None:
+    text = "base: &b {name: a, version: '1'}\npkg:\n  <<: *b\n  name: b\n"
+    value, repeated = yamlsafe.load_checked(text)
+    assert value["pkg"] == {"name": "b", "version": "1"}
+    assert repeated is False
+    assert yamlsafe.hidden_by_duplicates(text) == []
+    assert yamlsafe.load_checked("a: 1\na: 2\n") == ({"a": 2}, True)
 
 
 @pytest.mark.parametrize("depth", [3_000, 60_000])
