@@ -19,7 +19,8 @@ from auditor import __version__
 from auditor.cache import ResultCache
 from auditor.errors import UnreadableInput, UsageError
 from auditor.ingest.binary import extract, magic_format
-from auditor.ingest.containers import Budget, Entry, Limits, Member, Refused, expand
+from auditor.ingest.blobs import Blob, release
+from auditor.ingest.containers import IN_PLACE, Budget, Entry, Limits, Member, Refused, expand
 from auditor.ingest.containers import kind as container_kind
 from auditor.ingest.dispatch import read_document
 from auditor.ingest.filesystems import MIN_CARVE_SIZE, carve
@@ -311,18 +312,37 @@ def read_input(
 
 def read_bytes(item: InputFile, options: AuditOptions) -> bytes | Skipped:
     """The file's bytes, or why they were not read."""
+    data = open_input(item, options)
+    if isinstance(data, Blob):
+        try:
+            if data.size > options.max_file_size:
+                return _too_large(item.display, data.size, options.max_file_size)
+            return data.read_all()
+        except OSError as exc:
+            return Skipped(item.display, f"cannot read file: {exc.strerror or exc}")
+        finally:
+            data.close()
+    return data
+
+
+def _too_large(display: str, size: int, limit: int) -> Skipped:
+    return Skipped(display, f"file is {size} bytes, over the {limit}-byte limit (--max-file-size)")
+
+
+def open_input(item: InputFile, options: AuditOptions) -> bytes | Blob | Skipped:
+    """The file's bytes; for a file over ``spill_size``, an open :class:`Blob` the caller
+    closes (a large archive or disk image is then read in place, a member at a time); or why
+    the file was not read."""
     try:
         if item.path.is_dir():
             from auditor.ingest.images import pack_layout
 
             return pack_layout(item.path, options.max_file_size)
         size = item.path.stat().st_size
+        if size > options.container_limits.spill_size:
+            return Blob(item.path.open("rb"), 0, size, owned=True)
         if size > options.max_file_size:
-            return Skipped(
-                item.display,
-                f"file is {size} bytes, over the {options.max_file_size}"
-                "-byte limit (--max-file-size)",
-            )
+            return _too_large(item.display, size, options.max_file_size)
         return item.path.read_bytes()
     except OSError as exc:
         return Skipped(item.display, f"cannot read file: {exc.strerror or exc}")
@@ -414,13 +434,14 @@ def _msi_leaves(display: str, data: bytes, depth: int, budget: Budget) -> Iterat
 
 
 MAX_MEMBER_NAMES = 10_000
+_OUT_OF_MEMORY = "ran out of memory while reading it (--max-memory)"
 
 
-def _archive_record(display: str, data: bytes, members: list[str]) -> SbomDocument:
+def _archive_record(display: str, data: bytes | Blob, members: list[str]) -> SbomDocument:
     """The container file itself: its digest (a known wheel or tarball) and the paths of its
     members (an install path or a driver name is evidence even in a file no reader opens)."""
     name = display.rsplit("/", 1)[-1]
-    digest = hashlib.sha256(data).hexdigest()
+    digest = hashlib.sha256(data).hexdigest() if isinstance(data, bytes) else data.sha256()
     facts = (
         Fact(FieldKind.FILENAME, name, "/file/name"),
         Fact(FieldKind.HASH, "sha256:" + digest, "/file/sha256"),
@@ -442,10 +463,44 @@ def _archive_record(display: str, data: bytes, members: list[str]) -> SbomDocume
     )
 
 
+def _opens_in_place(head: bytes) -> bool:
+    """True when a large file starting with ``head`` is a container read member by member
+    from where it lies; anything else (an SBOM, a binary, a package) is read whole."""
+    if _read_whole(head):
+        return False
+    return container_kind(head) in IN_PLACE
+
+
+def _read_whole(head: bytes) -> bool:
+    """True for a file whose reader needs all of it: a package, a Java archive, a binary or
+    an SBOM (judged by its first bytes)."""
+    if is_rpm(head) or head.startswith(OLE_MAGIC) or is_java_archive(head):
+        return True
+    return magic_format(head) is not None or sniff(head).format is not None
+
+
 def _leaves(
-    display: str, data: bytes, explicit: bool, depth: int, budget: Budget
+    display: str, data: bytes | Blob, explicit: bool, depth: int, budget: Budget
 ) -> Iterator[Leaf]:
     """The input itself, or, for a container, the files inside it (recursively, in order)."""
+    if isinstance(data, Blob):
+        head = data.head()
+        if _opens_in_place(head):
+            yield from _container_leaves(display, data, container_kind(head), depth, budget)
+            return
+        if not _read_whole(head) and container_kind(head) is None:  # a raw image, a disk dump
+            in_place = list(carve(display, data, budget))
+            if in_place:
+                yield from _container_leaves(display, data, None, depth, budget, in_place)
+                return
+        if data.size > budget.whole:
+            yield _too_large(display, data.size, budget.whole)
+            return
+        try:
+            data = data.read_all()
+        except MemoryError:
+            yield Skipped(display, _OUT_OF_MEMORY)
+            return
     if is_rpm(data):
         yield from _rpm_leaves(display, data, depth, budget)
         return
@@ -469,6 +524,19 @@ def _leaves(
     if (container is None and not carved) or is_document:
         yield display, data, explicit
         return
+    yield from _container_leaves(display, data, container, depth, budget, carved)
+
+
+def _container_leaves(
+    display: str,
+    data: bytes | Blob,
+    container: str | None,
+    depth: int,
+    budget: Budget,
+    carved: Sequence[Member | Refused | Entry] = (),
+) -> Iterator[Leaf]:
+    """The files inside a container (or a firmware image's carved file systems), then the
+    container's own record."""
     if container is None:
         container = "firmware image"
     if depth >= budget.limits.max_depth:
@@ -489,11 +557,14 @@ def _leaves(
                 yield from _not_opened(item, names)
                 continue
             names.append(item.display.rsplit("!/", 1)[-1])
-            for leaf in _leaves(item.display, item.data, False, depth + 2, budget):
-                if isinstance(leaf, (Skipped, SbomDocument)) or not note:
-                    yield leaf
-                else:
-                    yield (*leaf[:3], note)
+            try:
+                for leaf in _leaves(item.display, item.data, False, depth + 2, budget):
+                    if isinstance(leaf, (Skipped, SbomDocument)) or not note:
+                        yield leaf
+                    else:
+                        yield (*leaf[:3], note)
+            finally:
+                release(item.data)
     else:
         members = carved or expand(display, data, budget)
         for member in members:
@@ -501,7 +572,10 @@ def _leaves(
                 yield from _not_opened(member, names)
                 continue
             names.append(member.display.rsplit("!/", 1)[-1])
-            yield from _leaves(member.display, member.data, False, depth + 1, budget)
+            try:
+                yield from _leaves(member.display, member.data, False, depth + 1, budget)
+            finally:
+                release(member.data)
     yield _archive_record(display, data, names)
 
 
@@ -516,7 +590,9 @@ def _not_opened(item: Refused | Entry, names: list[str]) -> Iterator[Skipped]:
         names.append(item.target.lstrip("/"))
 
 
-def _guarded_leaves(display: str, data: bytes, explicit: bool, budget: Budget) -> Iterator[Leaf]:
+def _guarded_leaves(
+    display: str, data: bytes | Blob, explicit: bool, budget: Budget
+) -> Iterator[Leaf]:
     """:func:`_leaves`, but a failure while opening a container ends that input only."""
     try:
         yield from _leaves(display, data, explicit, 0, budget)
@@ -595,9 +671,7 @@ def _audit_input(
     try:
         return _audit_whole(item, options, intel, binaries, cache)
     except MemoryError:
-        return _Outcome(
-            skipped=[Skipped(item.display, "ran out of memory while reading it (--max-memory)")]
-        )
+        return _Outcome(skipped=[Skipped(item.display, _OUT_OF_MEMORY)])
 
 
 def _audit_whole(
@@ -607,26 +681,35 @@ def _audit_whole(
     binaries: BinaryReader,
     cache: ResultCache | None,
 ) -> _Outcome:
-    raw = read_bytes(item, options)
+    raw = open_input(item, options)
     if isinstance(raw, Skipped):
         return _Outcome(skipped=[raw])
-    if cache is None:
-        return _audit_bytes(item, raw, options, intel, binaries)
-    digest = hashlib.sha256(raw).hexdigest()
-    cached = cache.get(item.display, digest)
-    if isinstance(cached, _Outcome):
-        return cached
-    out = _audit_bytes(item, raw, options, intel, binaries)
-    if not any(s.disposition is Disposition.NOT_INSPECTED for s in out.skipped):
-        cache.put(item.display, digest, out)
-    return out
+    try:
+        if cache is None:
+            return _audit_bytes(item, raw, options, intel, binaries)
+        digest = hashlib.sha256(raw).hexdigest() if isinstance(raw, bytes) else raw.sha256()
+        cached = cache.get(item.display, digest)
+        if isinstance(cached, _Outcome):
+            return cached
+        out = _audit_bytes(item, raw, options, intel, binaries)
+        if not any(s.disposition is Disposition.NOT_INSPECTED for s in out.skipped):
+            cache.put(item.display, digest, out)
+        return out
+    except OSError as exc:  # the file changed or vanished while it was read
+        return _Outcome(skipped=[Skipped(item.display, f"cannot read file: {exc.strerror or exc}")])
+    finally:
+        release(raw)
 
 
 def _audit_bytes(
-    item: InputFile, raw: bytes, options: AuditOptions, intel: CompiledIntel, binaries: BinaryReader
+    item: InputFile,
+    raw: bytes | Blob,
+    options: AuditOptions,
+    intel: CompiledIntel,
+    binaries: BinaryReader,
 ) -> _Outcome:
     out = _Outcome()
-    budget = Budget(options.container_limits, options.run_deadline)
+    budget = Budget(options.container_limits, options.run_deadline, options.max_file_size)
     for leaf in _guarded_leaves(item.display, raw, item.explicit, budget):
         if isinstance(leaf, Skipped):
             out.skipped.append(leaf)
@@ -641,7 +724,7 @@ def _audit_bytes(
             with _no_gc():
                 outcome = read_data(display, data, explicit, binaries)
         except MemoryError:  # this file only: the members beside it are still audited
-            outcome = Skipped(display, "ran out of memory while reading it (--max-memory)")
+            outcome = Skipped(display, _OUT_OF_MEMORY)
         if isinstance(outcome, Skipped):
             out.skipped.append(outcome)
             continue

@@ -227,8 +227,9 @@ def scan(
         typer.Option(
             "--max-file-size",
             min=1,
-            help="Inputs larger than this many bytes "
-            "are not inspected (and make the audit incomplete).",
+            help="Files larger than this many bytes that must be read whole (SBOMs, "
+            "binaries, packages) are not inspected (and make the audit incomplete). Larger "
+            "archives, file-system and disk images are opened in place, member by member.",
         ),
     ] = 1 << 30,
     max_depth: Annotated[

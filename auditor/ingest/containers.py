@@ -1,5 +1,9 @@
-"""Containers: archives and compressed files are opened in memory, member by member, under
-limits, so SBOMs and binaries inside them are audited where they sit.
+"""Containers: archives and compressed files are opened member by member, under limits, so
+SBOMs and binaries inside them are audited where they sit.
+
+Small containers and members are held in memory. Larger ones are :class:`~auditor.ingest.blobs.Blob`
+ranges of a file: a top-level input, a member stored inside a tar that is itself on disk, or a
+decompressed stream spilled to an anonymous temporary file (``Limits.spill_size``).
 
 Nothing is written to disk, so member names (``../``, absolute paths, links) are only labels:
 they cannot escape anywhere. Links, devices and other special members are listed as skipped.
@@ -10,7 +14,6 @@ from __future__ import annotations
 
 import bz2
 import gzip
-import io
 import lzma
 import posixpath
 import tarfile
@@ -21,6 +24,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, cast
 
+from auditor.ingest.blobs import Blob, head_of, open_source, release, spill
 from auditor.ingest.records import printable
 
 SEPARATOR = "!/"
@@ -36,6 +40,9 @@ class Limits:
     max_total: int = 8 << 30
     max_ratio: int = 200  # expanded / compressed, for members over 1 MiB
     max_seconds: float = 600.0  # time spent opening one input's containers
+    #: Files and members larger than this are read from disk a chunk at a time (decompressed
+    #: streams spill to an anonymous temporary file); smaller ones are held in memory.
+    spill_size: int = 64 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +50,7 @@ class Member:
     """A file found inside a container."""
 
     display: str
-    data: bytes
+    data: bytes | Blob
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +73,10 @@ class Refused:
 class Budget:
     """Bytes and members expanded so far across one input."""
 
-    def __init__(self, limits: Limits, run_deadline: float = 0.0) -> None:
+    def __init__(self, limits: Limits, run_deadline: float = 0.0, whole: int = 1 << 30) -> None:
         self.limits = limits
+        #: Bytes a file or member may be read whole into memory (``--max-file-size``).
+        self.whole = whole
         self.members = 0
         self.total = 0
         own = time.monotonic() + limits.max_seconds
@@ -151,58 +160,73 @@ def kind(data: bytes) -> str | None:
     return filesystem_kind(data)
 
 
-#: Bytes asked of a decompressor at a time: one ``read(limit)`` would reserve ``limit`` bytes up
-#: front, which an address-space cap (``--max-memory``) refuses for a small member.
-_CHUNK = 16 << 20
+#: Containers opened in place from a file: the rest are read whole into memory first.
+IN_PLACE = frozenset(
+    {"gzip", "bzip2", "xz", "zstd", "lz4", "tar", "zip", "iso9660", "squashfs", "ext"}
+)
 
 
-def _read_limited(stream: IO[bytes], limit: int) -> bytes | None:
-    """Up to ``limit`` bytes; None if there is more (a bomb or a huge member)."""
-    buffer = io.BytesIO()  # grows in place; getvalue() hands over its buffer without a copy
-    # a short read is not the end (some decompressors stop at frame boundaries): only b"" is
-    while chunk := stream.read(min(limit + 1 - buffer.tell(), _CHUNK)):
-        buffer.write(chunk)
-        if buffer.tell() > limit:
-            return None
-    return buffer.getvalue()
-
-
-def expand(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refused | Entry]:
-    """The members of the container ``data`` (one level), each with its location chain."""
-    container = kind(data)
+def decompress(display: str, data: bytes | Blob, budget: Budget, keep: int) -> Member | Refused:
+    """The content of a single-file compressed stream, under the size and ratio limits: in
+    memory up to ``keep`` bytes, spilled to a temporary file beyond that."""
+    container = kind(head_of(data))
+    if container not in _STREAMS:
+        return Refused(display, "not a compressed stream")
     limits = budget.limits
-    if container in _STREAMS:
-        limit = min(
-            limits.max_member_size,
-            limits.max_total - budget.total,
-            max(len(data) * limits.max_ratio, 1 << 20),
+    limit = min(
+        limits.max_member_size,
+        limits.max_total - budget.total,
+        max(len(data) * limits.max_ratio, 1 << 20),
+    )
+    try:
+        with _STREAMS[container](open_source(data)) as stream:
+            inner = spill(stream, limit, keep)
+    except MemoryError:
+        return Refused(display, f"{container} stream needs more memory than allowed")
+    except Exception as exc:  # noqa: BLE001 - each decompressor has its own error types
+        # (zstandard.ZstdError, lz4's RuntimeError, lzma.LZMAError, OSError, EOFError...)
+        return Refused(display, f"{container} data cannot be decompressed: {exc}")
+    if inner is None:
+        return Refused(
+            display,
+            f"{container} stream expands beyond {limit} bytes (compression-bomb or size limit)",
         )
-        try:
-            with _STREAMS[container](io.BytesIO(data)) as stream:
-                inner = _read_limited(stream, limit)
-        except MemoryError:
-            yield Refused(display, f"{container} stream needs more memory than allowed")
-            return
-        except Exception as exc:  # noqa: BLE001 - each decompressor has its own error types
-            # (zstandard.ZstdError, lz4's RuntimeError, lzma.LZMAError, OSError, EOFError...)
-            yield Refused(display, f"{container} data cannot be decompressed: {exc}")
-            return
-        if inner is None:
+    reason = budget.take(len(inner))
+    if reason:
+        release(inner)
+        return Refused(display, reason)
+    name = display.rsplit("/", 1)[-1].rsplit(".", 1)[0] or "content"
+    return Member(f"{display}{SEPARATOR}{name}", inner)
+
+
+def expand(display: str, data: bytes | Blob, budget: Budget) -> Iterator[Member | Refused | Entry]:
+    """The members of the container ``data`` (one level), each with its location chain. Whoever
+    takes a member releases its data (:func:`~auditor.ingest.blobs.release`) when done."""
+    container = kind(head_of(data))
+    if isinstance(data, Blob) and container not in IN_PLACE:
+        if data.size > budget.whole:
             yield Refused(
                 display,
-                f"{container} stream expands beyond {limit} bytes (compression-bomb or size limit)",
+                f"{container} of {data.size} bytes is over the {budget.whole}-byte limit for "
+                "reading a file whole (--max-file-size)",
             )
             return
-        reason = budget.take(len(inner))
-        if reason:
-            yield Refused(display, reason)
-            return
-        name = display.rsplit("/", 1)[-1].rsplit(".", 1)[0] or "content"
-        yield Member(f"{display}{SEPARATOR}{name}", inner)
+        data = data.read_all()
+    if container in _STREAMS:
+        yield decompress(display, data, budget, budget.limits.spill_size)
     elif container == "tar":
         yield from _tar(display, data, budget)
     elif container == "zip":
         yield from _zip(display, data, budget)
+    elif isinstance(data, Blob):
+        if container == "iso9660":
+            from auditor.ingest.iso9660 import expand_iso
+
+            yield from expand_iso(display, data, budget)
+        elif container is not None:
+            from auditor.ingest.filesystems import expand_filesystem
+
+            yield from expand_filesystem(display, data, container, budget)
     elif container == "ar":
         yield from _ar(display, data, budget)
     elif container == "cpio":
@@ -289,9 +313,9 @@ def _ar(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refused]
         yield Member(f"{display}{SEPARATOR}{name}", data[start : start + size])
 
 
-def _tar(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refused | Entry]:
+def _tar(display: str, data: bytes | Blob, budget: Budget) -> Iterator[Member | Refused | Entry]:
     try:
-        archive = tarfile.open(fileobj=io.BytesIO(data), mode="r:")
+        archive = tarfile.open(fileobj=open_source(data), mode="r:")
     except (tarfile.TarError, OSError, EOFError) as exc:
         yield Refused(display, f"tar archive cannot be read: {exc}")
         return
@@ -312,6 +336,15 @@ def _tar(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refused
                     if budget.exhausted:
                         return
                     continue
+                if (
+                    isinstance(data, Blob)
+                    and info.size > budget.limits.spill_size
+                    and (info.isreg() and not info.sparse)
+                ):  # stored in one piece: read where it lies
+                    if info.offset_data + info.size > data.size:
+                        raise tarfile.ReadError("unexpected end of data")
+                    yield Member(where, data.window(info.offset_data, info.size))
+                    continue
                 stream = archive.extractfile(info)
                 if stream is None:
                     continue
@@ -320,9 +353,9 @@ def _tar(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refused
             yield Refused(display, f"tar archive is truncated or corrupt: {exc}")
 
 
-def _zip(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refused]:
+def _zip(display: str, data: bytes | Blob, budget: Budget) -> Iterator[Member | Refused]:
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = zipfile.ZipFile(open_source(data))
         infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
         yield Refused(display, f"zip archive cannot be read: {exc}")
@@ -349,7 +382,7 @@ def _zip(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refused
             continue
         try:
             with archive.open(info) as stream:
-                content = _read_limited(stream, info.file_size)
+                content = spill(stream, info.file_size, limits.spill_size)
         except (
             zipfile.BadZipFile,
             OSError,

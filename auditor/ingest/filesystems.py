@@ -12,8 +12,9 @@ from __future__ import annotations
 import io
 import struct
 from collections.abc import Iterator
-from typing import Any
+from typing import IO, Any, cast
 
+from auditor.ingest.blobs import CHUNK, Blob, as_bytes, head_of, open_source, read_at
 from auditor.ingest.containers import SEPARATOR, Budget, Entry, Member, Refused, link_target
 
 #: Smallest blob worth searching for an embedded file system.
@@ -32,14 +33,15 @@ _UNSUPPORTED_AT_START = {
 }
 
 
-def _squashfs_size(data: bytes, offset: int) -> int:
+def _squashfs_size(data: bytes | Blob, offset: int) -> int:
     """The image's size if a plausible SquashFS 4.0 superblock starts at ``offset``, else 0."""
-    if data[offset : offset + 4] != b"hsqs" or len(data) < offset + 96:
+    block = read_at(data, offset, 96)
+    if block[:4] != b"hsqs" or len(block) < 96:
         return 0
     block_size, _fragments, _compression, block_log, _flags, _ids, major = struct.unpack_from(
-        "<IIHHHHH", data, offset + 12
+        "<IIHHHHH", block, 12
     )
-    bytes_used: int = struct.unpack_from("<Q", data, offset + 40)[0]
+    bytes_used: int = struct.unpack_from("<Q", block, 40)[0]
     plausible = (
         major == 4
         and 4096 <= block_size <= 1 << 20
@@ -49,15 +51,15 @@ def _squashfs_size(data: bytes, offset: int) -> int:
     return bytes_used if plausible else 0
 
 
-def _ext_size(data: bytes, offset: int) -> int:
+def _ext_size(data: bytes | Blob, offset: int) -> int:
     """The file system's size if a plausible ext2/3/4 superblock belongs to ``offset``, else 0."""
-    start = offset + _EXT_SUPER
-    if len(data) < start + 1024 or data[start + 56 : start + 58] != _EXT_MAGIC:
+    block = read_at(data, offset + _EXT_SUPER, 1024)
+    if len(block) < 1024 or block[56:58] != _EXT_MAGIC:
         return 0
-    inodes, blocks_lo = struct.unpack_from("<II", data, start)
-    log_block = struct.unpack_from("<I", data, start + 24)[0]
-    rev_level = struct.unpack_from("<I", data, start + 76)[0]
-    inode_size = struct.unpack_from("<H", data, start + 88)[0]
+    inodes, blocks_lo = struct.unpack_from("<II", block, 0)
+    log_block = struct.unpack_from("<I", block, 24)[0]
+    rev_level = struct.unpack_from("<I", block, 76)[0]
+    inode_size = struct.unpack_from("<H", block, 88)[0]
     if not inodes or not blocks_lo or log_block > 6 or rev_level > 1:
         return 0
     if rev_level == 1 and (inode_size < 128 or inode_size & (inode_size - 1)):
@@ -66,11 +68,9 @@ def _ext_size(data: bytes, offset: int) -> int:
     return size
 
 
-def _cramfs_at(data: bytes, offset: int) -> bool:
-    return (
-        data[offset : offset + 4] == _CRAMFS_MAGIC
-        and data[offset + 16 : offset + 32] == b"Compressed ROMFS"
-    )
+def _cramfs_at(data: bytes | Blob, offset: int) -> bool:
+    block = read_at(data, offset, 32)
+    return block[:4] == _CRAMFS_MAGIC and block[16:32] == b"Compressed ROMFS"
 
 
 def filesystem_kind(data: bytes) -> str | None:
@@ -87,30 +87,46 @@ def filesystem_kind(data: bytes) -> str | None:
     return None
 
 
-def embedded_filesystems(data: bytes) -> list[tuple[int, str, int]]:
+def _scan(data: bytes | Blob, magics: tuple[bytes, ...]) -> dict[bytes, list[int]]:
+    """Every offset where each magic occurs. A blob is read once, a chunk at a time, each read
+    overlapping the next by the longest magic's length."""
+    hits: dict[bytes, list[int]] = {magic: [] for magic in magics}
+    overlap = max(map(len, magics)) - 1
+    chunks: Iterator[tuple[int, bytes, int]]
+    if isinstance(data, bytes):
+        chunks = iter([(0, data, len(data))])
+    else:
+        chunks = (
+            (base, data.read(base, CHUNK + overlap), CHUNK) for base in range(0, data.size, CHUNK)
+        )
+    for base, chunk, span in chunks:
+        for magic in magics:
+            position = chunk.find(magic)
+            while position != -1 and position < span:
+                hits[magic].append(base + position)
+                position = chunk.find(magic, position + 1)
+    return hits
+
+
+def embedded_filesystems(data: bytes | Blob) -> list[tuple[int, str, int]]:
     """File systems that start inside ``data`` (after a vendor header): offset, kind, size."""
     if len(data) < MIN_CARVE_SIZE:
         return []
     found: dict[int, tuple[str, int]] = {}
-    position = data.find(b"hsqs", 1)
-    while position != -1:
-        size = _squashfs_size(data, position)
+    hits = _scan(data, (b"hsqs", _EXT_MAGIC, _CRAMFS_MAGIC))
+    for position in hits[b"hsqs"]:
+        size = _squashfs_size(data, position) if position else 0
         if size:
             found[position] = ("squashfs", size)
-        position = data.find(b"hsqs", position + 1)
-    position = data.find(_EXT_MAGIC, _EXT_SUPER + 56 + 512)
-    while position != -1:
+    for position in hits[_EXT_MAGIC]:
         start = position - _EXT_SUPER - 56
         if start > 0 and start % 512 == 0:
             size = _ext_size(data, start)
             if size:
                 found[start] = ("ext", size)
-        position = data.find(_EXT_MAGIC, position + 1)
-    position = data.find(_CRAMFS_MAGIC, 1)
-    while position != -1:
-        if _cramfs_at(data, position):
+    for position in hits[_CRAMFS_MAGIC]:
+        if position and _cramfs_at(data, position):
             found[position] = ("cramfs", 0)
-        position = data.find(_CRAMFS_MAGIC, position + 1)
     # a file system inside another carved one is reached by opening the outer one
     result: list[tuple[int, str, int]] = []
     end = 0
@@ -122,12 +138,13 @@ def embedded_filesystems(data: bytes) -> list[tuple[int, str, int]]:
     return result
 
 
-def carve(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refused | Entry]:
+def carve(display: str, data: bytes | Blob, budget: Budget) -> Iterator[Member | Refused | Entry]:
     """Each file system embedded in a raw blob, as a member named by its kind and offset."""
     for offset, kind, size in embedded_filesystems(data):
         where = f"{display}{SEPARATOR}{kind}@0x{offset:x}"
         if kind == "cramfs":
-            yield from _with_unblob(where, data[offset:], kind, budget)
+            rest = data[offset:] if isinstance(data, bytes) else data.window(offset, data.size)
+            yield from expand_filesystem(where, rest, kind, budget)
             continue
         present = min(size, len(data) - offset)
         if present < size:  # read what is there, and say the image is incomplete
@@ -138,19 +155,28 @@ def carve(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refuse
         if reason:
             yield Refused(where, reason)
             continue
-        yield Member(where, data[offset : offset + present])
+        if isinstance(data, bytes):
+            yield Member(where, data[offset : offset + present])
+        else:
+            yield Member(where, data.window(offset, present))
 
 
 def expand_filesystem(
-    display: str, data: bytes, kind: str, budget: Budget
+    display: str, data: bytes | Blob, kind: str, budget: Budget
 ) -> Iterator[Member | Refused | Entry]:
     """Every file of the file system image ``data``, in path order."""
     if kind == "squashfs":
         yield from _squashfs(display, data, budget)
     elif kind == "ext":
         yield from _ext(display, data, budget)
+    elif isinstance(data, Blob) and data.size > budget.whole:
+        yield Refused(
+            display,
+            f"{kind} of {data.size} bytes is over the {budget.whole}-byte limit for reading a "
+            "file whole (--max-file-size)",
+        )
     else:
-        yield from _with_unblob(display, data, kind, budget)
+        yield from _with_unblob(display, as_bytes(data), kind, budget)
 
 
 def _with_unblob(
@@ -175,14 +201,15 @@ def _label(display: str, path: str) -> str:
 _NO_TABLE = 0xFFFF_FFFF_FFFF_FFFF
 
 
-def _squashfs_tables_missing(data: bytes) -> str:
+def _squashfs_tables_missing(data: bytes | Blob) -> str:
     """Why the fragment or xattr index of a SquashFS 4 image cannot be there ('' if it can):
     PySquashfsImage reads one 8-byte index entry per 8 KiB of table that the superblock's counts
     claim, for as many as 2**32 entries, before it looks at anything else (minutes per image)."""
     if len(data) < 96:
         return ""  # too short to be read at all: PySquashfsImage refuses it
-    fragments = struct.unpack_from("<I", data, 16)[0]
-    xattr_start, _, _, fragment_start = struct.unpack_from("<QQQQ", data, 56)
+    head = head_of(data)
+    fragments = struct.unpack_from("<I", head, 16)[0]
+    xattr_start, _, _, fragment_start = struct.unpack_from("<QQQQ", head, 56)
 
     def fits(start: int, entries: int) -> bool:
         blocks = (entries * 16 + 8191) // 8192
@@ -193,13 +220,15 @@ def _squashfs_tables_missing(data: bytes) -> str:
     if xattr_start != _NO_TABLE:
         if xattr_start + 16 > len(data):
             return "its xattr table lies beyond the image"
-        xattr_ids = struct.unpack_from("<I", data, xattr_start + 8)[0]
+        xattr_ids = struct.unpack_from("<I", read_at(data, xattr_start + 8, 4))[0]
         if not fits(xattr_start + 16, xattr_ids):
             return f"its xattr table ({xattr_ids} entries) lies beyond the image"
     return ""
 
 
-def _squashfs(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refused | Entry]:
+def _squashfs(
+    display: str, data: bytes | Blob, budget: Budget
+) -> Iterator[Member | Refused | Entry]:
     from PySquashfsImage import SquashFsImage
 
     missing = _squashfs_tables_missing(data)
@@ -207,7 +236,7 @@ def _squashfs(display: str, data: bytes, budget: Budget) -> Iterator[Member | Re
         yield Refused(display, f"squashfs image cannot be read: {missing}")
         return
     try:
-        image = SquashFsImage(io.BytesIO(data))
+        image = SquashFsImage(open_source(data))
     except RecursionError:
         yield Refused(display, "squashfs directory tree loops or is nested too deeply")
         return
@@ -249,15 +278,16 @@ def _squashfs(display: str, data: bytes, budget: Budget) -> Iterator[Member | Re
         yield Member(where, bytes(content))
 
 
-def _ext(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refused | Entry]:
+def _ext(display: str, data: bytes | Blob, budget: Budget) -> Iterator[Member | Refused | Entry]:
     import ext4
 
-    if len(data) >= _EXT_SUPER + 28 and struct.unpack_from("<I", data, _EXT_SUPER + 24)[0] > 6:
+    head = head_of(data)
+    if len(head) >= _EXT_SUPER + 28 and struct.unpack_from("<I", head, _EXT_SUPER + 24)[0] > 6:
         # ext4 computes 1024 << s_log_block_size: a huge shift takes minutes (64 KiB is the most)
         yield Refused(display, "ext file system cannot be read: block size over 64 KiB")
         return
     try:
-        volume = ext4.Volume(io.BufferedReader(io.BytesIO(data)), ignore_checksum=True)
+        volume = ext4.Volume(_buffered(open_source(data)), ignore_checksum=True)
         root = volume.root
     except Exception as exc:  # noqa: BLE001
         yield Refused(display, f"ext file system cannot be read: {_why(exc)}")
@@ -322,6 +352,15 @@ def _ext(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refused
         yield Member(where, bytes(content))
 
 
+def _buffered(source: IO[bytes]) -> IO[bytes]:
+    """ext4 wants a buffered reader (it peeks); a blob's file object already is one."""
+    if isinstance(source, io.BufferedReader):
+        return source
+    return io.BufferedReader(cast(Any, source))
+
+
 def _why(exc: BaseException) -> str:
+    if isinstance(exc, OverflowError):  # Python's wording depends on the file object read
+        return "an offset or size in it is out of range"
     text = str(exc) or type(exc).__name__
     return text if len(text) < 200 else text[:197] + "..."

@@ -10,14 +10,17 @@ import io
 import json
 import posixpath
 import tarfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from auditor.ingest.blobs import Blob, head_of, open_source, release
 from auditor.ingest.containers import (
     Budget,
     Entry,
     Member,
     Refused,
+    decompress,
     expand,
     kind,
     member_name,
@@ -51,73 +54,97 @@ def pack_layout(path: Path, max_size: int) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class Layer:
-    """One image layer: its position, digest or id, and its (compressed) tar bytes."""
+    """One image layer: its position, digest or id, and its (compressed) tar: bytes, or the
+    range of the image file it is stored in."""
 
     index: int
     ident: str
-    data: bytes
+    data: bytes | Blob
 
 
-def _members(data: bytes) -> dict[str, tarfile.TarInfo] | None:
+class _Image:
+    """The tar of a docker-save or OCI-layout image, opened once, members looked up by name."""
+
+    def __init__(self, data: bytes | Blob) -> None:
+        self.data = data
+        self.archive = tarfile.open(fileobj=open_source(data), mode="r:")
+        self.members = {
+            member_name(info.name): info for info in self.archive.getmembers()[:100_000]
+        }
+
+    def text(self, name: str) -> bytes | None:
+        info = self.members.get(name)
+        if info is None or info.size > _MAX_METADATA:
+            return None
+        stream = self.archive.extractfile(info)
+        return stream.read() if stream is not None else None
+
+    def content(self, name: str) -> bytes | Blob | None:
+        """A layer: where it lies in an image on disk, else its bytes."""
+        info = self.members.get(name)
+        if info is None:
+            return None
+        if isinstance(self.data, Blob) and info.isreg() and not info.sparse:
+            if info.offset_data + info.size > self.data.size:
+                raise tarfile.ReadError("unexpected end of data")
+            return self.data.window(info.offset_data, info.size)
+        stream = self.archive.extractfile(info)
+        return stream.read() if stream is not None else None
+
+    def blob_name(self, digest: str) -> str:
+        algorithm, _, hexdigest = digest.partition(":")
+        return f"blobs/{algorithm}/{hexdigest}"
+
+
+#: Largest manifest or index read (the JSON that names the layers).
+_MAX_METADATA = 16 << 20
+
+
+def image_layers(data: bytes | Blob) -> list[Layer] | None:
+    """The layers of a docker-save or OCI-layout tarball, in order; None if it is not one."""
+    if kind(head_of(data)) != "tar":
+        return None
     try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as archive:
-            return {member_name(info.name): info for info in archive.getmembers()[:100_000]}
+        image = _Image(data)
     except (tarfile.TarError, OSError, EOFError):
         return None
+    with image.archive:
+        try:
+            return _layers(image)
+        except (ValueError, AttributeError, TypeError, KeyError, tarfile.TarError, OSError):
+            return None
 
 
-def _read(data: bytes, info: tarfile.TarInfo) -> bytes:
-    with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as archive:
-        stream = archive.extractfile(info)
-        return stream.read() if stream is not None else b""
-
-
-def image_layers(data: bytes) -> list[Layer] | None:
-    """The layers of a docker-save or OCI-layout tarball, in order; None if it is not one."""
-    if kind(data) != "tar":
-        return None
-    members = _members(data)
-    if members is None:
-        return None
-    try:
-        if "manifest.json" in members:
-            manifest = json.loads(_read(data, members["manifest.json"]))
-            if isinstance(manifest, list) and manifest and isinstance(manifest[0], dict):
-                layers = manifest[0].get("Layers")
-                if isinstance(layers, list):
-                    return [
-                        Layer(
-                            i,
-                            name.split("/", 1)[0] if "/" in name else name,
-                            _read(data, members[member_name(name)]),
-                        )
-                        for i, name in enumerate(layers, start=1)
-                        if isinstance(name, str) and member_name(name) in members
-                    ]
-        if "oci-layout" in members and "index.json" in members:
-            index = json.loads(_read(data, members["index.json"]))
-            result: list[Layer] = []
-            for descriptor in index.get("manifests", [])[:1]:
-                blob = _blob(data, members, descriptor.get("digest", ""))
+def _layers(image: _Image) -> list[Layer] | None:
+    members = image.members
+    if "manifest.json" in members:
+        manifest = json.loads(image.text("manifest.json") or b"null")
+        if isinstance(manifest, list) and manifest and isinstance(manifest[0], dict):
+            layers = manifest[0].get("Layers")
+            if isinstance(layers, list):
+                found = []
+                for i, name in enumerate(layers, start=1):
+                    if isinstance(name, str) and member_name(name) in members:
+                        content = image.content(member_name(name))
+                        ident = name.split("/", 1)[0] if "/" in name else name
+                        found.append(Layer(i, ident, content if content is not None else b""))
+                return found
+    if "oci-layout" in members and "index.json" in members:
+        index = json.loads(image.text("index.json") or b"null")
+        result: list[Layer] = []
+        for descriptor in index.get("manifests", [])[:1]:
+            blob = image.text(image.blob_name(descriptor.get("digest", "")))
+            manifest = json.loads(blob) if blob else {}
+            if manifest.get("manifests"):  # an image index: take its first manifest
+                blob = image.text(image.blob_name(manifest["manifests"][0].get("digest", "")))
                 manifest = json.loads(blob) if blob else {}
-                if manifest.get("manifests"):  # an image index: take its first manifest
-                    blob = _blob(data, members, manifest["manifests"][0].get("digest", ""))
-                    manifest = json.loads(blob) if blob else {}
-                for i, layer in enumerate(manifest.get("layers", []), start=1):
-                    digest = layer.get("digest", "")
-                    content = _blob(data, members, digest)
-                    if content is not None:
-                        result.append(Layer(i, digest, content))
-            return result
-    except (ValueError, AttributeError, TypeError, KeyError):
-        return None
+            for i, layer in enumerate(manifest.get("layers", []), start=1):
+                digest = layer.get("digest", "")
+                content = image.content(image.blob_name(digest))
+                if content is not None:
+                    result.append(Layer(i, digest, content))
+        return result
     return None
-
-
-def _blob(data: bytes, members: dict[str, tarfile.TarInfo], digest: str) -> bytes | None:
-    algorithm, _, hexdigest = digest.partition(":")
-    info = members.get(f"blobs/{algorithm}/{hexdigest}")
-    return _read(data, info) if info is not None else None
 
 
 def _deleted_by_later_layers(names: list[list[str]]) -> dict[tuple[int, str], int]:
@@ -147,41 +174,64 @@ def _deleted_by_later_layers(names: list[list[str]]) -> dict[tuple[int, str], in
 
 def layer_members(
     display: str, layers: list[Layer], budget: Budget
-) -> list[tuple[Member | Refused | Entry, str]]:
+) -> Iterator[tuple[Member | Refused | Entry, str]]:
     """Every file of every layer with its location chain, and a note when a later layer
-    deletes it."""
-    expanded: list[list[Member | Refused | Entry]] = []
-    for layer in layers:
-        label = f"{display}{SEPARATOR}layer {layer.index} {layer.ident[:19]}"
-        inner = layer.data
-        items: list[Member | Refused | Entry] = []
-        if kind(inner) in ("gzip", "bzip2", "xz", "zstd", "lz4"):
-            unpacked = list(expand(label, inner, budget))
-            if len(unpacked) == 1 and isinstance(unpacked[0], Member):
-                inner = unpacked[0].data
-            else:
-                expanded.append(unpacked)
+    deletes it.
+
+    Two passes: the first decompresses each layer and lists its file names from the tar
+    headers (whiteouts in later layers decide what the earlier ones lose), the second reads the
+    files one at a time. Decompressed layers stay in memory while together they fit in
+    ``spill_size``; the rest wait in temporary files, so memory does not grow with the image.
+    """
+    inners: list[bytes | Blob | Refused] = []
+    try:
+        held = 0
+        for layer in layers:
+            label = f"{display}{SEPARATOR}layer {layer.index} {layer.ident[:19]}"
+            inner: bytes | Blob | Refused = layer.data
+            if kind(head_of(layer.data)) in ("gzip", "bzip2", "xz", "zstd", "lz4"):
+                keep = max(0, budget.limits.spill_size - held)
+                unpacked = decompress(label, layer.data, budget, keep)
+                inner = unpacked.data if isinstance(unpacked, Member) else unpacked
+            if isinstance(inner, bytes):
+                held += len(inner)
+            inners.append(inner)
+        deleted = _deleted_by_later_layers([_file_names(inner) for inner in inners])
+        for position, (layer, inner) in enumerate(zip(layers, inners, strict=True)):
+            if isinstance(inner, Refused):
+                yield inner, ""
                 continue
-        items.extend(expand(label, inner, budget))
-        expanded.append(items)
-    names = [
-        [m.display.rsplit(SEPARATOR, 1)[-1] for m in items if isinstance(m, Member)]
-        for items in expanded
-    ]
-    deleted = _deleted_by_later_layers(names)
-    result: list[tuple[Member | Refused | Entry, str]] = []
-    for position, items in enumerate(expanded):
-        for item in items:
-            note = ""
-            if isinstance(item, Member):
-                path = item.display.rsplit(SEPARATOR, 1)[-1]
-                if posixpath.basename(path).startswith(".wh."):
-                    continue
-                later = deleted.get((position, path))
-                if later is not None:
-                    note = (
-                        f"present in layer {position + 1} but deleted by layer {later + 1}: "
-                        "absent from the final image filesystem"
-                    )
-            result.append((item, note))
-    return result
+            label = f"{display}{SEPARATOR}layer {layer.index} {layer.ident[:19]}"
+            for item in expand(label, inner, budget):
+                note = ""
+                if isinstance(item, Member):
+                    path = item.display.rsplit(SEPARATOR, 1)[-1]
+                    if posixpath.basename(path).startswith(".wh."):
+                        release(item.data)
+                        continue
+                    later = deleted.get((position, path))
+                    if later is not None:
+                        note = (
+                            f"present in layer {position + 1} but deleted by layer "
+                            f"{later + 1}: absent from the final image filesystem"
+                        )
+                yield item, note
+            if isinstance(inner, Blob):
+                inner.close()  # a spilled layer's temporary file goes as soon as it is read
+    finally:
+        for inner in inners:
+            if isinstance(inner, Blob):
+                inner.close()
+
+
+def _file_names(inner: bytes | Blob | Refused) -> list[str]:
+    """The regular files a layer's tar holds, by name, from its headers alone."""
+    if isinstance(inner, Refused) or kind(head_of(inner)) != "tar":
+        return []
+    names: list[str] = []
+    try:
+        with tarfile.open(fileobj=open_source(inner), mode="r:") as archive:
+            names.extend(member_name(info.name) for info in archive if info.isfile())
+    except (tarfile.TarError, OSError, EOFError):
+        pass  # the second pass reports the damage where it reads the files
+    return names

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, BinaryIO, cast
 
+from auditor.ingest.blobs import Blob, open_source
 from auditor.ingest.containers import SEPARATOR, Budget, Member, Refused
 
 _VOLUME_DESCRIPTOR = 0x8001
@@ -17,13 +18,13 @@ def is_iso9660(data: bytes) -> bool:
     return data[_VOLUME_DESCRIPTOR : _VOLUME_DESCRIPTOR + 5] == b"CD001"
 
 
-def expand_iso(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refused]:
+def expand_iso(display: str, data: bytes | Blob, budget: Budget) -> Iterator[Member | Refused]:
     """The files of an ISO 9660 image, in path order."""
     import pycdlib
 
     iso = pycdlib.PyCdlib()
     try:
-        iso.open_fp(io.BytesIO(data))
+        iso.open_fp(cast(BinaryIO, open_source(data)))
     except Exception as exc:  # noqa: BLE001 - a hostile image must not end the audit
         yield Refused(display, f"ISO 9660 image cannot be read: {exc}")
         return

@@ -176,12 +176,17 @@ def test_a_small_compressed_member_opens_under_an_address_space_cap() -> None:
 
 
 def test_reading_a_stream_stops_past_its_limit_and_survives_short_reads() -> None:
-    from auditor.ingest.containers import _read_limited
+    from auditor.ingest.blobs import Blob, spill
 
     class Trickle(io.BytesIO):  # returns at most 3 bytes a call, as a frame-wise reader may
         def read(self, size: int | None = -1) -> bytes:
             return super().read(min(3, size if size is not None and size >= 0 else 3))
 
-    assert _read_limited(Trickle(b"0123456789"), 10) == b"0123456789"
-    assert _read_limited(Trickle(b"0123456789"), 9) is None
-    assert _read_limited(io.BytesIO(b""), 5) == b""
+    assert spill(Trickle(b"0123456789"), 10, keep=100) == b"0123456789"
+    assert spill(Trickle(b"0123456789"), 9, keep=100) is None
+    assert spill(io.BytesIO(b""), 5, keep=100) == b""
+    # past ``keep`` the stream goes to a temporary file, under the same limit
+    spilled = spill(Trickle(b"0123456789"), 10, keep=4)
+    assert isinstance(spilled, Blob) and spilled.read_all() == b"0123456789"
+    spilled.close()
+    assert spill(Trickle(b"0123456789"), 9, keep=4) is None
