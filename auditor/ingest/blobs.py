@@ -71,7 +71,7 @@ class Blob:
 
     def open(self) -> IO[bytes]:
         """A seekable, buffered file object over the blob alone."""
-        return _Buffered(_Window(self), buffer_size=1 << 20)
+        return _Buffered(_Window(self), buffer_size=64 << 10)
 
     def chunks(self) -> list[tuple[int, int]]:
         """(offset, length) of each ``CHUNK`` of the blob, in order."""
