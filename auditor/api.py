@@ -337,7 +337,7 @@ def open_input(item: InputFile, options: AuditOptions) -> bytes | Blob | Skipped
         if item.path.is_dir():
             from auditor.ingest.images import pack_layout
 
-            return pack_layout(item.path, options.max_file_size)
+            return pack_layout(item.path, options.container_limits.spill_size)
         size = item.path.stat().st_size
         if size > options.container_limits.spill_size:
             return Blob(item.path.open("rb"), 0, size, owned=True)

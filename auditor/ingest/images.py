@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import posixpath
 import tarfile
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from auditor.ingest.blobs import Blob, head_of, open_source, release
 from auditor.ingest.containers import (
@@ -34,22 +37,28 @@ def is_oci_layout(path: Path) -> bool:
     return (path / "oci-layout").is_file() and (path / "index.json").is_file()
 
 
-def pack_layout(path: Path, max_size: int) -> bytes:
-    """An OCI layout directory as an in-memory tarball (its regular files only; links are not
-    followed), so it is read exactly like an ``oci-archive`` tarball."""
+def pack_layout(path: Path, spill_size: int) -> bytes | Blob:
+    """An OCI layout directory as one tarball (its regular files only; links are not
+    followed), so it is read exactly like an ``oci-archive`` tarball: in memory when it holds
+    at most ``spill_size`` bytes, else in an anonymous temporary file."""
     files = [path / "oci-layout", path / "index.json"]
     files += sorted(p for p in (path / "blobs").rglob("*") if p.is_file() and not p.is_symlink())
     total = sum(p.stat().st_size for p in files)
-    if total > max_size:
-        raise OSError(f"OCI layout holds {total} bytes, over the {max_size}-byte limit")
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as archive:
-        for file in files:
-            info = tarfile.TarInfo(file.relative_to(path).as_posix())
-            content = file.read_bytes()
-            info.size = len(content)
-            archive.addfile(info, io.BytesIO(content))
-    return buffer.getvalue()
+    target: IO[bytes] = io.BytesIO() if total <= spill_size else tempfile.TemporaryFile()
+    try:
+        with tarfile.open(fileobj=target, mode="w", format=tarfile.PAX_FORMAT) as archive:
+            for file in files:
+                info = tarfile.TarInfo(file.relative_to(path).as_posix())
+                with file.open("rb") as content:
+                    info.size = os.fstat(content.fileno()).st_size
+                    archive.addfile(info, content)
+    except BaseException:
+        target.close()
+        raise
+    if isinstance(target, io.BytesIO):
+        return target.getvalue()
+    target.flush()
+    return Blob(target, 0, target.seek(0, io.SEEK_END), owned=True)
 
 
 @dataclass(frozen=True, slots=True)
