@@ -36,7 +36,9 @@ class Limits:
 
     max_depth: int = 8
     max_members: int = 100_000
-    max_member_size: int = 512 << 20
+    #: Largest member opened. A member read whole into memory (a binary, an SBOM, a file of
+    #: a 7z, ISO or file-system image) is also bound by ``Budget.whole`` (--max-file-size).
+    max_member_size: int = 8 << 30
     max_total: int = 8 << 30
     max_ratio: int = 200  # expanded / compressed, for members over 1 MiB
     max_seconds: float = 600.0  # time spent opening one input's containers
@@ -89,8 +91,10 @@ class Budget:
         """True once no further member may be opened at all (count or time limit)."""
         return self.members >= self.limits.max_members or time.monotonic() > self.deadline
 
-    def take(self, size: int) -> str:
-        """'' if ``size`` more bytes may be expanded, else the reason not to."""
+    def take(self, size: int, *, streamed: bool = False) -> str:
+        """'' if ``size`` more bytes may be expanded, else the reason not to. ``streamed``:
+        the member is kept out of memory when large (a window or a spilled stream), or its
+        container is in memory already; otherwise it must fit ``whole``."""
         if self.members >= self.limits.max_members:
             return f"more than {self.limits.max_members} members (--max-members)"
         if time.monotonic() > self.deadline:
@@ -102,6 +106,11 @@ class Budget:
             )
         if size > self.limits.max_member_size:
             return f"member of {size} bytes exceeds the per-member limit"
+        if not streamed and size > self.whole:
+            return (
+                f"member of {size} bytes is over the {self.whole}-byte limit for reading a "
+                "file whole (--max-file-size)"
+            )
         if self.total + size > self.limits.max_total:
             return "total expanded size limit reached"
         self.members += 1
@@ -191,7 +200,7 @@ def decompress(display: str, data: bytes | Blob, budget: Budget, keep: int) -> M
             display,
             f"{container} stream expands beyond {limit} bytes (compression-bomb or size limit)",
         )
-    reason = budget.take(len(inner))
+    reason = budget.take(len(inner), streamed=True)
     if reason:
         release(inner)
         return Refused(display, reason)
@@ -234,7 +243,7 @@ def expand(display: str, data: bytes | Blob, budget: Budget) -> Iterator[Member 
 
         for name, content in cpio_members(data):
             where = f"{display}{SEPARATOR}{member_name(name)}"
-            reason = budget.take(len(content))
+            reason = budget.take(len(content), streamed=True)
             if reason:
                 yield Refused(where, reason)
                 continue
@@ -304,7 +313,7 @@ def _ar(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refused]
         offset = start + size + (size & 1)
         if not name or name in ("", "/", "//"):  # symbol and long-name tables
             continue
-        reason = budget.take(size)
+        reason = budget.take(size, streamed=True)
         if reason:
             yield Refused(f"{display}{SEPARATOR}{name}", reason)
             if budget.exhausted:
@@ -330,7 +339,7 @@ def _tar(display: str, data: bytes | Blob, budget: Budget) -> Iterator[Member | 
                     target = link_target(member_name(info.name), info.linkname) if linked else ""
                     yield Entry(where, target)
                     continue
-                reason = budget.take(info.size)
+                reason = budget.take(info.size, streamed=True)
                 if reason:
                     yield Refused(where, reason)
                     if budget.exhausted:
@@ -374,7 +383,7 @@ def _zip(display: str, data: bytes | Blob, budget: Budget) -> Iterator[Member | 
         ):
             yield Refused(where, f"compression ratio over {limits.max_ratio} (possible zip bomb)")
             continue
-        reason = budget.take(info.file_size)
+        reason = budget.take(info.file_size, streamed=True)
         if reason:
             yield Refused(where, reason)
             if budget.exhausted:

@@ -205,3 +205,24 @@ def test_a_disk_dump_over_the_whole_file_limit_is_still_carved(tmp_path: Path) -
     assert not [s for s in result.skipped if s.disposition is Disposition.NOT_INSPECTED]
     small = audit([dump], AuditOptions(jobs=1, max_file_size=8 << 20))
     assert [s.reason for s in small.skipped if "--max-file-size" in s.reason]
+
+
+def test_only_members_read_whole_are_bound_by_the_whole_file_limit(tmp_path: Path) -> None:
+    """A member kept out of memory (a window, a spilled stream) may exceed --max-file-size;
+    a file an in-memory reader (ext, SquashFS, 7z, ISO) would load may not."""
+    content = random.Random(3).randbytes(50_000)
+    blob = _blob(tmp_path, gzip.compress(_tar({"big-TEST.bin": content})))
+    budget = Budget(Limits(spill_size=1024), whole=10_000)
+    (inner,) = expand("x-TEST.tar.gz", blob, budget)
+    assert isinstance(inner, Member) and isinstance(inner.data, Blob)  # spilled
+    (member,) = expand(inner.display, inner.data, budget)
+    assert isinstance(member, Member) and member.data.read_all() == content  # a window
+    inner.data.close()
+    blob.close()
+
+    securegate = (FIXTURES / "appliance" / "securegate-fw-TEST.bin").read_bytes()
+    image = securegate[512 : 512 + 2097152]
+    out = list(expand("ext-TEST.img", image, Budget(Limits(), whole=100)))
+    refused = [item for item in out if isinstance(item, Refused)]
+    assert refused and all("--max-file-size" in item.reason for item in refused)
+    assert not [item for item in out if isinstance(item, Member) and len(item.data) > 100]
