@@ -602,7 +602,8 @@ def scan(root: Path, jobs: int, label: str = "") -> tuple[Run, dict[str, Any]]:
 
 
 def check_sarif(run: Run, document: dict[str, Any], comp: Composition, root: Path) -> bool:
-    """Every planted TEST binary reported (error or warning) at its place; True if so."""
+    """Every planted TEST binary reported (error or warning) at its place; True if so. For
+    the tree packed as one archive, places are inside it (``tree.tar.gz!/tree.tar!/...``)."""
     if not document:
         run.notes.append("no SARIF written")
         return False
@@ -619,6 +620,8 @@ def check_sarif(run: Run, document: dict[str, Any], comp: Composition, root: Pat
                 if name and result.get("level") in ("error", "warning"):
                     for base in (str(root), root.relative_to(REPO).as_posix()):
                         name = name.removeprefix(f"{base}/").removeprefix(f"{base}!/")
+                    if root.name.endswith(".tar.gz"):  # the tar inside the gzip stream
+                        name = name.removeprefix(f"{root.name.removesuffix('.gz')}!/")
                     places[name] = result["level"]
     missing = [place for place in comp.planted if place not in places]
     levels: dict[str, int] = {}
