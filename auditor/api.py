@@ -8,8 +8,9 @@ import os
 import struct
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -656,6 +657,7 @@ def _audit_input(
     intel: CompiledIntel,
     binaries: BinaryReader,
     cache: ResultCache | None = None,
+    members: tuple[ThreadReaders, int] | None = None,
 ) -> _Outcome:
     """Read, unpack, match and triage one top-level input (or take it from the cache)."""
     if options.run_deadline and time.monotonic() > options.run_deadline:
@@ -669,7 +671,7 @@ def _audit_input(
             ]
         )
     try:
-        return _audit_whole(item, options, intel, binaries, cache)
+        return _audit_whole(item, options, intel, binaries, cache, members)
     except MemoryError:
         return _Outcome(skipped=[Skipped(item.display, _OUT_OF_MEMORY)])
 
@@ -680,18 +682,19 @@ def _audit_whole(
     intel: CompiledIntel,
     binaries: BinaryReader,
     cache: ResultCache | None,
+    members: tuple[ThreadReaders, int] | None = None,
 ) -> _Outcome:
     raw = open_input(item, options)
     if isinstance(raw, Skipped):
         return _Outcome(skipped=[raw])
     try:
         if cache is None:
-            return _audit_bytes(item, raw, options, intel, binaries)
+            return _audit_bytes(item, raw, options, intel, binaries, members)
         digest = hashlib.sha256(raw).hexdigest() if isinstance(raw, bytes) else raw.sha256()
         cached = cache.get(item.display, digest)
         if isinstance(cached, _Outcome):
             return cached
-        out = _audit_bytes(item, raw, options, intel, binaries)
+        out = _audit_bytes(item, raw, options, intel, binaries, members)
         if not any(s.disposition is Disposition.NOT_INSPECTED for s in out.skipped):
             cache.put(item.display, digest, out)
         return out
@@ -701,48 +704,116 @@ def _audit_whole(
         release(raw)
 
 
+#: What reading one leaf gives: a document and its bytes, or why it was not read.
+_Read = tuple[SbomDocument, bytes] | Skipped
+
+
+def _read_leaf(display: str, data: bytes, explicit: bool, binaries: BinaryReader) -> _Read:
+    """:func:`read_data` for one leaf; running out of memory costs this file only."""
+    try:
+        with _no_gc():
+            return read_data(display, data, explicit, binaries)
+    except MemoryError:  # the members beside it are still audited
+        return Skipped(display, _OUT_OF_MEMORY)
+
+
+def _read_on_thread(display: str, data: bytes, explicit: bool, readers: ThreadReaders) -> _Read:
+    """:func:`_read_leaf` on a member thread, with that thread's parser process (the
+    collector is left alone: other threads share it)."""
+    try:
+        return read_data(display, data, explicit, readers.get())
+    except MemoryError:
+        return Skipped(display, _OUT_OF_MEMORY)
+
+
 def _audit_bytes(
     item: InputFile,
     raw: bytes | Blob,
     options: AuditOptions,
     intel: CompiledIntel,
     binaries: BinaryReader,
+    members: tuple[ThreadReaders, int] | None = None,
 ) -> _Outcome:
+    """Unpack one input and audit every file in it, in order. With ``members`` (readers and
+    a thread count), binaries are parsed on that many threads, each with its own parser
+    process, while this thread goes on unpacking; results are taken in member order, so the
+    outcome is the same as reading them one by one."""
     out = _Outcome()
     budget = Budget(options.container_limits, options.run_deadline, options.max_file_size)
-    for leaf in _guarded_leaves(item.display, raw, item.explicit, budget):
-        if isinstance(leaf, Skipped):
-            out.skipped.append(leaf)
-            continue
-        if isinstance(leaf, SbomDocument):  # an archive itself: matched on its digest
-            out.documents.append(leaf)
-            out.findings.extend(build_findings(intel, leaf, match_document(intel, leaf)))
-            continue
-        display, data, explicit = leaf[0], leaf[1], leaf[2]
-        note = leaf[3] if len(leaf) > 3 else ""
-        try:
-            with _no_gc():
-                outcome = read_data(display, data, explicit, binaries)
-        except MemoryError:  # this file only: the members beside it are still audited
-            outcome = Skipped(display, _OUT_OF_MEMORY)
-        if isinstance(outcome, Skipped):
-            out.skipped.append(outcome)
-            continue
-        document, data = outcome
-        document = _with_hidden_values(document, data)
-        if not document.sha256:
-            document = replace(document, sha256=hashlib.sha256(data).hexdigest())
-        if note:
-            document = replace(document, problems=(*document.problems, note))
-        out.documents.append(document)
-        with _no_gc():
-            found = audit_document(intel, document, data)
-        if note:
-            found = [replace(f, message=f"{f.message} Image: {note}.") for f in found]
-        out.findings.extend(found)
-        if not options.keep_records:
-            out.documents[-1] = document.without_records()
+    readers, threads = members if members is not None else (None, 1)
+    pool = None
+    if readers is not None and threads > 1:
+        pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="member")
+    pending: deque[tuple[Leaf, Future[_Read] | _Read | None, int]] = deque()
+    held = 0  # bytes of the binaries handed to threads and not yet taken back
+    cap = options.container_limits.spill_size * threads
+
+    def settle_first() -> None:
+        nonlocal held
+        leaf, read, size = pending.popleft()
+        held -= size
+        _settle(out, leaf, read.result() if isinstance(read, Future) else read, intel, options)
+
+    try:
+        for leaf in _guarded_leaves(item.display, raw, item.explicit, budget):
+            if isinstance(leaf, (Skipped, SbomDocument)):
+                pending.append((leaf, None, 0))
+            elif pool is not None and readers is not None and _parsed_natively(leaf[1]):
+                future = pool.submit(_read_on_thread, leaf[0], leaf[1], leaf[2], readers)
+                pending.append((leaf, future, len(leaf[1])))
+                held += len(leaf[1])
+            else:
+                pending.append((leaf, _read_leaf(leaf[0], leaf[1], leaf[2], binaries), 0))
+            while pending and (
+                not isinstance(pending[0][1], Future)
+                or pending[0][1].done()
+                or len(pending) > 2 * threads
+                or held > cap
+            ):
+                settle_first()
+        while pending:
+            settle_first()
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
     return out
+
+
+def _parsed_natively(data: bytes) -> bool:
+    """True for a file the binary parser (LIEF, in its own process) reads."""
+    return magic_format(data) is not None or is_java_archive(data)
+
+
+def _settle(
+    out: _Outcome, leaf: Leaf, read: _Read | None, intel: CompiledIntel, options: AuditOptions
+) -> None:
+    """Add one leaf's outcome: a reason it was not read, or its document and findings."""
+    if isinstance(leaf, Skipped):
+        out.skipped.append(leaf)
+        return
+    if isinstance(leaf, SbomDocument):  # an archive itself: matched on its digest
+        out.documents.append(leaf)
+        out.findings.extend(build_findings(intel, leaf, match_document(intel, leaf)))
+        return
+    assert read is not None  # only a container's record or a refusal comes without a read
+    if isinstance(read, Skipped):
+        out.skipped.append(read)
+        return
+    note = leaf[3] if len(leaf) > 3 else ""
+    document, data = read
+    document = _with_hidden_values(document, data)
+    if not document.sha256:
+        document = replace(document, sha256=hashlib.sha256(data).hexdigest())
+    if note:
+        document = replace(document, problems=(*document.problems, note))
+    out.documents.append(document)
+    with _no_gc():
+        found = audit_document(intel, document, data)
+    if note:
+        found = [replace(f, message=f"{f.message} Image: {note}.") for f in found]
+    out.findings.extend(found)
+    if not options.keep_records:
+        out.documents[-1] = document.without_records()
 
 
 def default_jobs() -> int:
@@ -789,11 +860,14 @@ def audit(paths: Sequence[str | Path], options: AuditOptions | None = None) -> A
             options.progress(Progress(done[0], len(inputs), done[1], total_bytes, current))
 
     readers = ThreadReaders(intel, options.binary_timeout, options.max_memory)
+    wanted = options.jobs or default_jobs()
+    # one input (an appliance image, a disk dump): its binaries are parsed on every core
+    members = (readers, wanted) if len(inputs) == 1 and wanted > 1 else None
 
     def work(index: int) -> None:
         with lock:
             report(inputs[index].display)
-        outcomes[index] = _audit_input(inputs[index], options, intel, readers.get(), cache)
+        outcomes[index] = _audit_input(inputs[index], options, intel, readers.get(), cache, members)
         with lock:
             done[0] += 1
             done[1] += sizes[index]

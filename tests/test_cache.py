@@ -19,9 +19,9 @@ def _count_unpacking(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     original = auditor.api._audit_bytes
 
-    def spy(item, raw, options, intel, binaries):  # type: ignore[no-untyped-def]
+    def spy(item, *args):  # type: ignore[no-untyped-def]
         seen.append(item.display)
-        return original(item, raw, options, intel, binaries)
+        return original(item, *args)
 
     monkeypatch.setattr(auditor.api, "_audit_bytes", spy)
     return seen

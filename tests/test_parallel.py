@@ -8,6 +8,7 @@ import os
 import signal
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,7 @@ from auditor.api import AuditOptions, InputFile, _Outcome, audit
 from auditor.ingest.isolation import Inline
 from auditor.models import Skipped
 from auditor.report.sarif import render_sarif
+from tests.conftest import FIXTURES
 
 REPO = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.skipif(not parallel.available(), reason="needs POSIX real-time alarms")
@@ -98,3 +100,32 @@ def test_an_inline_parser_that_hangs_ends_its_worker_by_alarm() -> None:
     process.start()
     process.join(30)
     assert process.exitcode == -signal.SIGALRM
+
+
+def test_one_input_has_its_binaries_parsed_on_threads_with_the_serial_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A single appliance image uses every core: binaries inside it are parsed on member
+    threads while unpacking goes on, and the report is the one-thread report, byte for byte."""
+    import tarfile
+
+    from auditor import api
+
+    image = tmp_path / "appliance-TEST.tar"
+    with tarfile.open(image, "w") as archive:
+        for path in sorted((FIXTURES / "binaries").rglob("*")):
+            if path.is_file() and path.suffix not in (".md", ".sh", ".c", ".go", ".java"):
+                archive.add(path, arcname=path.relative_to(FIXTURES).as_posix())
+    serial = render_sarif(audit([image], AuditOptions(jobs=1, display_base=tmp_path)))
+    threaded: list[str] = []
+    original = api._read_on_thread
+
+    def spy(display: str, *args: Any) -> Any:
+        threaded.append(display)
+        return original(display, *args)
+
+    monkeypatch.setattr(api, "_read_on_thread", spy)
+    parallel = render_sarif(audit([image], AuditOptions(jobs=3, display_base=tmp_path)))
+    assert parallel == serial
+    assert len(threaded) > 10  # the binaries did go to the threads
+    assert '"ruleId"' in serial
