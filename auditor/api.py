@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+import queue
 import struct
 import threading
 import time
@@ -14,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from auditor import __version__
 from auditor.cache import ResultCache
@@ -754,8 +755,11 @@ def _audit_bytes(
         held -= size
         _settle(out, leaf, read.result() if isinstance(read, Future) else read, intel, options)
 
+    leaves = _guarded_leaves(item.display, raw, item.explicit, budget)
+    if pool is not None:
+        leaves = _read_ahead(leaves, cap)
     try:
-        for leaf in _guarded_leaves(item.display, raw, item.explicit, budget):
+        for leaf in leaves:
             if isinstance(leaf, (Skipped, SbomDocument)):
                 pending.append((leaf, None, 0))
             elif pool is not None and readers is not None and _parsed_natively(leaf[1]):
@@ -777,6 +781,51 @@ def _audit_bytes(
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
     return out
+
+
+def _read_ahead(leaves: Iterator[Leaf], limit: int) -> Iterator[Leaf]:
+    """``leaves``, unpacked on a thread of their own up to ``limit`` bytes ahead of the
+    consumer: inflating, hashing and reading release the interpreter lock, so unpacking runs
+    beside the matching. The order is unchanged."""
+    done = object()
+    handed: queue.SimpleQueue[object] = queue.SimpleQueue()
+    room = threading.Condition()
+    ahead = [0]  # bytes unpacked and not yet taken
+    stop = threading.Event()
+
+    def unpack() -> None:
+        try:
+            for leaf in leaves:
+                size = 0 if isinstance(leaf, (Skipped, SbomDocument)) else len(leaf[1])
+                with room:
+                    while not stop.is_set() and ahead[0] and ahead[0] + size > limit:
+                        room.wait()
+                    if stop.is_set():
+                        return
+                    ahead[0] += size
+                handed.put((leaf, size))
+        except BaseException as exc:  # noqa: BLE001 - raised again on the consumer's side
+            handed.put(exc)
+        finally:
+            leaves.close()  # type: ignore[attr-defined]
+            handed.put(done)
+
+    thread = threading.Thread(target=unpack, name="unpack", daemon=True)
+    thread.start()
+    try:
+        while (item := handed.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            leaf, size = cast(tuple[Leaf, int], item)
+            with room:
+                ahead[0] -= size
+                room.notify()
+            yield leaf
+    finally:
+        stop.set()
+        with room:
+            room.notify()
+        thread.join()
 
 
 def _parsed_natively(data: bytes) -> bool:

@@ -129,3 +129,51 @@ def test_one_input_has_its_binaries_parsed_on_threads_with_the_serial_report(
     assert parallel == serial
     assert len(threaded) > 10  # the binaries did go to the threads
     assert '"ruleId"' in serial
+
+
+def test_read_ahead_keeps_order_and_stays_within_its_byte_limit() -> None:
+    from auditor.api import _read_ahead
+
+    produced: list[int] = []
+    taken: list[int] = []
+    most_ahead = [0]
+
+    def leaves() -> Any:
+        for index in range(50):
+            produced.append(index)
+            most_ahead[0] = max(most_ahead[0], len(produced) - len(taken))
+            yield (f"member-{index}-TEST", bytes(100), False)
+
+    for leaf in _read_ahead(leaves(), limit=300):
+        time.sleep(0.001)  # a slow consumer: the unpacker must wait for room
+        taken.append(int(leaf[0].split("-")[1]))
+    assert taken == list(range(50))
+    # 300 bytes of 100-byte leaves queued, one made and waiting for room, one being consumed
+    assert most_ahead[0] <= 5
+
+
+def test_read_ahead_raises_the_unpackers_error_and_closes_it_when_abandoned() -> None:
+    from auditor.api import _read_ahead
+
+    def failing() -> Any:
+        yield ("a-TEST", b"x", False)
+        raise ValueError("TEST unpacking failed")
+
+    got: list[Any] = []
+    with pytest.raises(ValueError, match="TEST unpacking failed"):
+        got.extend(_read_ahead(failing(), limit=10))  # keeps what came before the error
+    assert len(got) == 1
+
+    closed = []
+
+    def endless() -> Any:
+        try:
+            while True:
+                yield ("b-TEST", b"y" * 10, False)
+        finally:
+            closed.append(True)
+
+    ahead = _read_ahead(endless(), limit=50)
+    next(ahead)
+    ahead.close()  # the consumer stops early: the unpacking thread ends and closes its source
+    assert closed == [True]
