@@ -173,8 +173,9 @@ def scan(
             min=0,
             help="Inputs audited at once (0: one per core, at most 8). Runs over 32 MiB use "
             "worker processes, each auditing whole inputs; a worker that crashes on an input "
-            "is replaced and that input audited again with per-file isolation. Reports are the "
-            "same for any value.",
+            "is replaced and that input audited again with per-file isolation. A single input "
+            "(an image, a disk dump) is unpacked on one thread while N threads parse its "
+            "binaries. Reports are the same for any value.",
         ),
     ] = 0,
     scheduler: Annotated[
