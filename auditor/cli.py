@@ -250,8 +250,8 @@ def scan(
         typer.Option(
             "--max-expanded",
             min=1,
-            help="Bytes expanded from one input's "
-            "archives, at most (zip-bomb guard, with --max-ratio).",
+            help="Bytes decompressed from one input's archives, at most (zip-bomb guard, "
+            "with --max-ratio); members stored as they are (tar, ar, cpio) do not count.",
         ),
     ] = 8 << 30,
     max_ratio: Annotated[

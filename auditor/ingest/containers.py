@@ -91,10 +91,13 @@ class Budget:
         """True once no further member may be opened at all (count or time limit)."""
         return self.members >= self.limits.max_members or time.monotonic() > self.deadline
 
-    def take(self, size: int, *, streamed: bool = False) -> str:
+    def take(self, size: int, *, streamed: bool = False, stored: bool = False) -> str:
         """'' if ``size`` more bytes may be expanded, else the reason not to. ``streamed``:
         the member is kept out of memory when large (a window or a spilled stream), or its
-        container is in memory already; otherwise it must fit ``whole``."""
+        container is in memory already; otherwise it must fit ``whole``. ``stored``: the
+        member is a distinct stretch of its container's bytes (a tar, ar or cpio member, a
+        carved file system), so it expands nothing and is not counted in ``max_total``;
+        members that may overlap or hold holes (zip, ISO, ext, sparse tar) are counted."""
         if self.members >= self.limits.max_members:
             return f"more than {self.limits.max_members} members (--max-members)"
         if time.monotonic() > self.deadline:
@@ -111,10 +114,11 @@ class Budget:
                 f"member of {size} bytes is over the {self.whole}-byte limit for reading a "
                 "file whole (--max-file-size)"
             )
-        if self.total + size > self.limits.max_total:
-            return "total expanded size limit reached"
+        if not stored and self.total + size > self.limits.max_total:
+            return "total expanded size limit reached (--max-expanded)"
         self.members += 1
-        self.total += size
+        if not stored:
+            self.total += size
         return ""
 
 
@@ -243,7 +247,7 @@ def expand(display: str, data: bytes | Blob, budget: Budget) -> Iterator[Member 
 
         for name, content in cpio_members(data):
             where = f"{display}{SEPARATOR}{member_name(name)}"
-            reason = budget.take(len(content), streamed=True)
+            reason = budget.take(len(content), streamed=True, stored=True)
             if reason:
                 yield Refused(where, reason)
                 continue
@@ -313,7 +317,7 @@ def _ar(display: str, data: bytes, budget: Budget) -> Iterator[Member | Refused]
         offset = start + size + (size & 1)
         if not name or name in ("", "/", "//"):  # symbol and long-name tables
             continue
-        reason = budget.take(size, streamed=True)
+        reason = budget.take(size, streamed=True, stored=True)
         if reason:
             yield Refused(f"{display}{SEPARATOR}{name}", reason)
             if budget.exhausted:
@@ -339,7 +343,7 @@ def _tar(display: str, data: bytes | Blob, budget: Budget) -> Iterator[Member | 
                     target = link_target(member_name(info.name), info.linkname) if linked else ""
                     yield Entry(where, target)
                     continue
-                reason = budget.take(info.size, streamed=True)
+                reason = budget.take(info.size, streamed=True, stored=not info.sparse)
                 if reason:
                     yield Refused(where, reason)
                     if budget.exhausted:

@@ -151,7 +151,7 @@ def carve(display: str, data: bytes | Blob, budget: Budget) -> Iterator[Member |
             yield Refused(
                 where, f"{kind} file system is truncated: {size} bytes declared, {present} present"
             )
-        reason = budget.take(present, streamed=True)
+        reason = budget.take(present, streamed=True, stored=True)
         if reason:
             yield Refused(where, reason)
             continue

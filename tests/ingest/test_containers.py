@@ -190,3 +190,23 @@ def test_reading_a_stream_stops_past_its_limit_and_survives_short_reads() -> Non
     assert isinstance(spilled, Blob) and spilled.read_all() == b"0123456789"
     spilled.close()
     assert spill(Trickle(b"0123456789"), 9, keep=4) is None
+
+
+def test_stored_members_do_not_count_as_expanded_bytes_but_decompressed_ones_do() -> None:
+    """--max-expanded guards decompression: a tar's members are stretches of the tar itself,
+    so a plain tar larger than the limit is opened whole; the same members zipped are not."""
+    from auditor.ingest.containers import Budget, Member, Refused, expand
+
+    members = {f"part-{i}-TEST.bin": bytes([i]) * 4000 for i in range(5)}
+    plain = io.BytesIO()
+    with tarfile.open(fileobj=plain, mode="w") as archive:
+        for name, content in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            archive.addfile(info, io.BytesIO(content))
+    limits = Limits(max_total=10_000)
+    out = list(expand("plain-TEST.tar", plain.getvalue(), Budget(limits)))
+    assert [type(item) for item in out] == [Member] * 5
+    zipped = list(expand("zipped-TEST.zip", _zip(members), Budget(limits)))
+    reasons = [item.reason for item in zipped if isinstance(item, Refused)]
+    assert reasons and all("--max-expanded" in reason for reason in reasons)
