@@ -924,7 +924,7 @@ def main() -> int:
         started = time.perf_counter()
         archive = pack(root, kind)
         packed = time.perf_counter() - started
-        run, document = scan(archive, 1, f"scan one {kind}")
+        run, document = scan(archive, int(first_jobs), f"scan one {kind} --jobs {first_jobs}")
         ok &= check_sarif(run, document, comp, archive)
         runs.append(run)
         size_mb = archive.stat().st_size / 1e6
