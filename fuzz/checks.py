@@ -177,6 +177,48 @@ def containers(data: bytes) -> None:
             drain([note], (str,))
 
 
+def _outline(display: str, data: Any, budget: Budget, depth: int) -> list[tuple[str, ...]]:
+    """What expanding ``data`` gives, two levels deep: each item's type, place, and reason,
+    link target or content digest (the data may be bytes or a blob)."""
+    import hashlib
+
+    from auditor.ingest.blobs import as_bytes, head_of, release
+    from auditor.ingest.containers import Entry, Member, Refused, expand, kind
+
+    out: list[tuple[str, ...]] = []
+    for item in drain(expand(display, data, budget), (Member, Refused, Entry), 1 << 17):
+        if isinstance(item, Refused):
+            out.append(("refused", item.display, item.reason))
+        elif isinstance(item, Entry):
+            out.append(("entry", item.display, item.target))
+        else:
+            content = as_bytes(item.data)
+            out.append(("member", item.display, hashlib.sha256(content).hexdigest()))
+            if depth < 2 and kind(head_of(item.data)) is not None:
+                out.extend(_outline(item.display, item.data, budget, depth + 1))
+            release(item.data)
+    return out
+
+
+def containers_in_place(data: bytes) -> None:
+    """Reading a container in place (a blob of a file, every stream spilled, every stored
+    member a window) gives exactly what reading it in memory gives: the same members, in the
+    same order, with the same content, and the same reasons for what is refused."""
+    import dataclasses
+    import tempfile
+
+    from auditor.ingest.blobs import Blob
+
+    in_memory = _outline("fuzz", data, small_budget(), 0)
+    budget = small_budget()
+    budget.limits = dataclasses.replace(budget.limits, spill_size=0)
+    with tempfile.TemporaryFile() as file:
+        file.write(data)
+        file.flush()
+        in_place = _outline("fuzz", Blob(file, 0, len(data)), budget, 0)
+    assert in_place == in_memory, (in_place[:5], in_memory[:5])
+
+
 def filesystems(data: bytes) -> None:
     """SquashFS and ext readers on whatever follows the first byte, and the carver."""
     if not data:
@@ -342,6 +384,7 @@ CHECKS: dict[str, Callable[[bytes], None]] = {
     "spdx3": spdx3,
     "inventory": inventory,
     "containers": containers,
+    "containers_in_place": containers_in_place,
     "filesystems": filesystems,
     "rpm": rpm,
     "msi": msi,

@@ -122,8 +122,8 @@ class _Window(io.RawIOBase):
             offset += self._position
         elif whence == io.SEEK_END:
             offset += self._blob.size
-        if offset < 0:
-            raise OSError("negative seek position")
+        if offset < 0:  # as io.BytesIO says it, so reports do not depend on where data lies
+            raise ValueError(f"negative seek value {offset}")
         self._position = offset
         return offset
 
