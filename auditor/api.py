@@ -29,7 +29,7 @@ from auditor.ingest.filesystems import MIN_CARVE_SIZE, carve
 from auditor.ingest.java import extract_archive, is_java_archive
 from auditor.ingest.positions import Locator
 from auditor.ingest.rpm import is_rpm, read_rpm
-from auditor.ingest.sniff import Sniffed, sniff
+from auditor.ingest.sniff import Sniffed, binary_content, sniff
 from auditor.intel.compile import CompiledIntel, compile_intel
 from auditor.intel.load import load_database
 from auditor.match.engine import match_document
@@ -481,6 +481,18 @@ def _read_whole(head: bytes) -> bool:
     return magic_format(head) is not None or sniff(head).format is not None
 
 
+def _plainly_binary(display: str, head: bytes, explicit: bool) -> bool:
+    """True for a large file that no reader takes (binary content at its start, no known
+    magic, no inventory name) and that unblob will not be asked to open: its first bytes say
+    all a report can say of it ("not an SBOM: binary content"), so it is not read whole."""
+    from auditor.ingest.inventory import inventory_format
+    from auditor.ingest.unblob_bridge import unblob_available
+
+    if not binary_content(head) or inventory_format(display) is not None:
+        return False
+    return not (explicit and unblob_available())
+
+
 def _leaves(
     display: str, data: bytes | Blob, explicit: bool, depth: int, budget: Budget
 ) -> Iterator[Leaf]:
@@ -495,6 +507,11 @@ def _leaves(
             if in_place:
                 yield from _container_leaves(display, data, None, depth, budget, in_place)
                 return
+            if _plainly_binary(display, head, explicit):  # judged by its start, not read
+                judged = read_data(display, head, explicit)
+                if isinstance(judged, Skipped):
+                    yield judged
+                    return
         if data.size > budget.whole:
             yield _too_large(display, data.size, budget.whole)
             return

@@ -30,5 +30,8 @@ def TestOneInput(data: bytes) -> None:  # noqa: N802 - the name atheris document
 
 
 if __name__ == "__main__":
+    if not [arg for arg in sys.argv[1:] if not arg.startswith("-")]:
+        # no seeds of its own: the container and file-system targets' seeds are its inputs
+        sys.argv += [str(_common.FUZZ / "corpus" / name) for name in ("containers", "filesystems")]
     _common.main("containers_in_place", TestOneInput, MAX_LEN)
     sys.exit(0)

@@ -62,8 +62,9 @@ def test_an_interrupted_run_leaves_no_temporary_directory(tmp_path: Path, signum
 def test_an_input_over_the_memory_budget_is_reported_and_the_rest_audited(
     tmp_path: Path,
 ) -> None:
-    big = tmp_path / "big-TEST.bin"
+    big = tmp_path / "big-TEST.cdx.json"  # an SBOM must be read whole to be parsed
     with big.open("wb") as handle:
+        handle.write(b'{"bomFormat": "CycloneDX", "specVersion": "1.5", "components": [')
         handle.truncate(900 << 20)  # sparse: costs no disk, 900 MiB once read
     done = subprocess.run(
         [

@@ -66,3 +66,50 @@ def test_a_single_input_keeps_its_records(tmp_path: Path) -> None:
     """Nothing is read after it, so keeping its records costs nothing; freeing them costs time."""
     result = audit([_sbom(tmp_path, 0, components=10)], AuditOptions(keep_records=False))
     assert len(result.documents[0].components) == 11
+
+
+_PEAK = """
+import resource, subprocess, sys
+done = subprocess.run(sys.argv[1:], capture_output=True)
+sys.stdout.buffer.write(done.stdout)
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+sys.stderr.write(f"PEAK-KB {peak}")
+sys.exit(done.returncode)
+"""
+
+
+def test_a_large_member_no_reader_takes_is_not_read_into_memory(tmp_path: Path) -> None:
+    """A 256 MiB blank disk image inside a tar, beside a Kaspersky-naming SBOM: the scan
+    finds the SBOM and judges the image by its first bytes, so no process holds the image."""
+    import io
+    import os
+    import subprocess
+    import sys
+    import tarfile
+
+    repo = Path(__file__).resolve().parents[1]
+    sbom = (repo / "fixtures" / "demo" / "securegate-appliance.cdx.json").read_bytes()
+    image = tmp_path / "appliance-TEST.tar"
+    with image.open("wb") as handle:
+        archive = tarfile.open(fileobj=handle, mode="w")  # noqa: SIM115 - headers only
+        info = tarfile.TarInfo("sbom/securegate-TEST.cdx.json")
+        info.size = len(sbom)
+        archive.addfile(info, io.BytesIO(sbom))
+        blank = tarfile.TarInfo("disk/blank-TEST.img")
+        blank.size = 256 << 20
+        handle.write(blank.tobuf(tarfile.DEFAULT_FORMAT, "utf-8", "surrogateescape"))
+        handle.seek(blank.size, os.SEEK_CUR)  # a hole: no disk used, zeros when read
+        handle.write(b"\0" * 1024)  # the end-of-archive blocks
+    done = subprocess.run(
+        [sys.executable, "-c", _PEAK, sys.executable, "-m", "auditor", "scan", str(image)]
+        + ["-f", "json", "--quiet", "--fail-on", "never", "--jobs", "1"],
+        capture_output=True,
+        text=True,
+        cwd=repo,
+        timeout=300,
+    )
+    report = json.loads(done.stdout)
+    assert report["summary"]["findings"]["error"] >= 1
+    assert report["notInspected"] == []
+    peak_mb = int(done.stderr.rsplit("PEAK-KB", 1)[1]) >> 10
+    assert peak_mb < 200, f"largest process {peak_mb} MB for a 256 MiB member"

@@ -118,12 +118,14 @@ class _Window(io.RawIOBase):
         return self._position
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        if whence == io.SEEK_CUR:
-            offset += self._position
-        elif whence == io.SEEK_END:
-            offset += self._blob.size
-        if offset < 0:  # as io.BytesIO says it, so reports do not depend on where data lies
+        # as io.BytesIO does it, so reports do not depend on where the data lies: a negative
+        # absolute position is an error, a relative one that goes before the start stops there
+        if whence == io.SEEK_SET and offset < 0:
             raise ValueError(f"negative seek value {offset}")
+        if whence == io.SEEK_CUR:
+            offset = max(0, self._position + offset)
+        elif whence == io.SEEK_END:
+            offset = max(0, self._blob.size + offset)
         self._position = offset
         return offset
 

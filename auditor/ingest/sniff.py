@@ -45,12 +45,18 @@ def to_utf8(data: bytes) -> bytes:
     return data
 
 
+def binary_content(data: bytes) -> bool:
+    """True when ``data`` starts with binary content (a NUL in its first 4 KiB of text, once
+    a UTF-16/32 byte-order mark is decoded): no SBOM format reads it, whatever follows."""
+    return b"\x00" in to_utf8(data[:_HEAD]).lstrip()[:4096]
+
+
 def sniff(data: bytes) -> Sniffed:
     """Decide which SBOM format ``data`` holds by looking at its content."""
     head = to_utf8(data[:_HEAD]).lstrip()
     if not head:
         return Sniffed(None, "empty file")
-    if b"\x00" in head[:4096]:
+    if b"\x00" in head[:4096]:  # binary_content(), on the head already decoded
         return Sniffed(None, "binary content, not an SBOM")
     first = head[:1]
     if first in (b"{", b"["):

@@ -9,9 +9,11 @@ followed.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -55,34 +57,53 @@ def extract_with_unblob(
     with tempfile.TemporaryDirectory(prefix="kaspersky-audit-") as private:
         work = Path(private)
         (work / "input.bin").write_bytes(data)
+        (work / "tmp").mkdir()
         tools = str(Path(sys.executable).parent)
-        environment = {**os.environ, "PATH": os.pathsep.join([tools, os.environ.get("PATH", "")])}
+        environment = {
+            **os.environ,
+            "PATH": os.pathsep.join([tools, os.environ.get("PATH", "")]),
+            # whatever unblob and its extractors create goes inside this private directory
+            "TMPDIR": str(work / "tmp"),
+        }
         command = [
             sys.executable, "-c", "from unblob.cli import main; main()",
             "--extract-dir", str(work / "out"), "--depth", "1", "--process-num", "1",
             "--randomness-depth", "0", "--log", str(work / "unblob.log"), str(work / "input.bin"),
         ]  # fmt: skip
         try:
-            subprocess.run(
+            process = subprocess.Popen(
                 command,
                 env=environment,
                 cwd=work,
-                timeout=remaining,
-                capture_output=True,
-                check=False,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,  # its helpers form one group, stopped together
             )
+        except OSError as exc:
+            yield Refused(display, f"unblob could not be started: {exc}")
+            return
+        try:
+            process.wait(timeout=remaining)
         except subprocess.TimeoutExpired:
+            _stop(process)
             yield Refused(
                 display, f"unblob did not finish within {remaining:.0f} s (--max-seconds)"
             )
             return
-        except OSError as exc:
-            yield Refused(display, f"unblob could not be started: {exc}")
-            return
+        except BaseException:  # Ctrl-C, SIGTERM: no helper may outlive the cleanup
+            _stop(process)
+            raise
         root = work / "out" / "input.bin_extract"
         if not root.is_dir():
             return
         yield from _collect(display, root, budget)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Kill unblob and every helper it started (its own process group), and reap it."""
+    with contextlib.suppress(OSError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 def _collect(display: str, root: Path, budget: Budget) -> Iterator[Member | Refused | Entry]:

@@ -226,3 +226,20 @@ def test_only_members_read_whole_are_bound_by_the_whole_file_limit(tmp_path: Pat
     refused = [item for item in out if isinstance(item, Refused)]
     assert refused and all("--max-file-size" in item.reason for item in refused)
     assert not [item for item in out if isinstance(item, Member) and len(item.data) > 100]
+
+
+def test_a_utf16_sbom_with_late_format_keys_is_still_read_whole(tmp_path: Path) -> None:
+    """Only binary content is judged by its first bytes: a UTF-16 SBOM has NUL bytes on disk
+    but not as text, and its format keys may come after the sniffed head."""
+    import codecs
+    import json
+
+    filler = [{"type": "library", "name": f"filler-{i}-TEST", "version": "1"} for i in range(20_000)]
+    filler.append({"type": "application", "name": "Kaspersky Endpoint Security", "version": "12"})
+    text = json.dumps({"components": filler, "bomFormat": "CycloneDX", "specVersion": "1.5"})
+    path = tmp_path / "late-keys-TEST.cdx.json"
+    path.write_bytes(codecs.BOM_UTF16_LE + text.encode("utf-16-le"))
+    # a walked file, so that unblob (when installed) is not asked to open it either
+    in_place = audit([tmp_path], AuditOptions(jobs=1, container_limits=Limits(spill_size=0)))
+    in_memory = audit([tmp_path], AuditOptions(jobs=1))
+    assert in_place.findings and render_sarif(in_place) == render_sarif(in_memory)
