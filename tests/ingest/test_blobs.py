@@ -234,7 +234,9 @@ def test_a_utf16_sbom_with_late_format_keys_is_still_read_whole(tmp_path: Path) 
     import codecs
     import json
 
-    filler = [{"type": "library", "name": f"filler-{i}-TEST", "version": "1"} for i in range(20_000)]
+    filler = [
+        {"type": "library", "name": f"filler-{i}-TEST", "version": "1"} for i in range(20_000)
+    ]
     filler.append({"type": "application", "name": "Kaspersky Endpoint Security", "version": "12"})
     text = json.dumps({"components": filler, "bomFormat": "CycloneDX", "specVersion": "1.5"})
     path = tmp_path / "late-keys-TEST.cdx.json"
