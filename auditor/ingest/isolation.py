@@ -105,7 +105,13 @@ class Isolated:
             ) from None
 
     def close(self) -> None:
-        self._reset(kill=False)
+        """Stop the worker (idle at the end of a run; mid-parse after Ctrl-C, so it is killed
+        rather than waited for) and wait for the pool's manager thread. Not waiting leaves
+        that thread running into interpreter exit, where concurrent.futures' exit hook can
+        write to the wake-up pipe it has just closed ("Exception ignored ... Bad file
+        descriptor" on stderr, CPython 3.11)."""
+        pool, self._pool = self._pool, None
+        stop_pool(pool, kill=True, wait=True)
 
 
 class Inline:
