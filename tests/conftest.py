@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import tarfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -106,3 +108,21 @@ def fuzz_checks() -> dict[str, Callable[[bytes], None]]:
     spec.loader.exec_module(module)
     checks: dict[str, Callable[[bytes], None]] = module.CHECKS
     return checks
+
+
+def tar_bytes(
+    members: dict[str, bytes], mode: str = "w", links: dict[str, str] | None = None
+) -> bytes:
+    """A tar (``mode`` "w", or "w:gz" for a .tar.gz) of regular files, then symbolic links."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode=mode) as archive:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+        for name, target in (links or {}).items():
+            info = tarfile.TarInfo(name)
+            info.type = tarfile.SYMTYPE
+            info.linkname = target
+            archive.addfile(info)
+    return buffer.getvalue()

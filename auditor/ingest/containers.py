@@ -91,6 +91,15 @@ class Budget:
         """True once no further member may be opened at all (count or time limit)."""
         return self.members >= self.limits.max_members or time.monotonic() > self.deadline
 
+    def over_whole(self, what: str, size: int) -> str:
+        """Why ``what`` of ``size`` bytes cannot be read whole into memory ('' if it can)."""
+        if size <= self.whole:
+            return ""
+        return (
+            f"{what} of {size} bytes is over the {self.whole}-byte limit for reading a file "
+            "whole (--max-file-size)"
+        )
+
     def take(self, size: int, *, streamed: bool = False, stored: bool = False) -> str:
         """'' if ``size`` more bytes may be expanded, else the reason not to. ``streamed``:
         the member is kept out of memory when large (a window or a spilled stream), or its
@@ -110,10 +119,7 @@ class Budget:
         if size > self.limits.max_member_size:
             return f"member of {size} bytes exceeds the per-member limit"
         if not streamed and size > self.whole:
-            return (
-                f"member of {size} bytes is over the {self.whole}-byte limit for reading a "
-                "file whole (--max-file-size)"
-            )
+            return self.over_whole("member", size)
         if not stored and self.total + size > self.limits.max_total:
             return "total expanded size limit reached (--max-expanded)"
         self.members += 1
@@ -217,12 +223,9 @@ def expand(display: str, data: bytes | Blob, budget: Budget) -> Iterator[Member 
     takes a member releases its data (:func:`~auditor.ingest.blobs.release`) when done."""
     container = kind(head_of(data))
     if isinstance(data, Blob) and container not in IN_PLACE:
-        if data.size > budget.whole:
-            yield Refused(
-                display,
-                f"{container} of {data.size} bytes is over the {budget.whole}-byte limit for "
-                "reading a file whole (--max-file-size)",
-            )
+        reason = budget.over_whole(str(container), data.size)
+        if reason:
+            yield Refused(display, reason)
             return
         data = data.read_all()
     if container in _STREAMS:

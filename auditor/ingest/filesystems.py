@@ -169,12 +169,8 @@ def expand_filesystem(
         yield from _squashfs(display, data, budget)
     elif kind == "ext":
         yield from _ext(display, data, budget)
-    elif isinstance(data, Blob) and data.size > budget.whole:
-        yield Refused(
-            display,
-            f"{kind} of {data.size} bytes is over the {budget.whole}-byte limit for reading a "
-            "file whole (--max-file-size)",
-        )
+    elif isinstance(data, Blob) and budget.over_whole(kind, data.size):
+        yield Refused(display, budget.over_whole(kind, data.size))
     else:
         yield from _with_unblob(display, as_bytes(data), kind, budget)
 

@@ -12,7 +12,6 @@ import gzip
 import hashlib
 import io
 import random
-import tarfile
 import tracemalloc
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from auditor.ingest.blobs import Blob, spill
 from auditor.ingest.containers import Budget, Limits, Member, Refused, expand
 from auditor.models import Disposition
 from auditor.report.sarif import render_sarif
+from tests.conftest import tar_bytes
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "fixtures"
@@ -82,14 +82,7 @@ def test_a_stream_over_its_keep_size_spills_and_still_stops_at_its_limit() -> No
     assert spill(io.BytesIO(content), len(content), keep=len(content)) == content
 
 
-def _tar(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as archive:
-        for name, content in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(content)
-            archive.addfile(info, io.BytesIO(content))
-    return buffer.getvalue()
+_tar = tar_bytes
 
 
 def test_a_truncated_tar_on_disk_is_reported_as_in_memory(tmp_path: Path) -> None:

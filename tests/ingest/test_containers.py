@@ -5,32 +5,20 @@ from __future__ import annotations
 
 import gzip
 import io
-import tarfile
 import zipfile
 from pathlib import Path
 
 from auditor.api import AuditOptions, audit
 from auditor.ingest.containers import Limits
 from auditor.models import Disposition
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, tar_bytes
 
 SBOM = (FIXTURES / "demo" / "securegate-appliance.cdx.json").read_bytes()
 ELF = (FIXTURES / "binaries" / "elf" / "libtest-kav-wrapper.so").read_bytes()
 
 
 def _tar_gz(members: dict[str, bytes], links: dict[str, str] | None = None) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-        for name, target in (links or {}).items():
-            info = tarfile.TarInfo(name)
-            info.type = tarfile.SYMTYPE
-            info.linkname = target
-            archive.addfile(info)
-    return buffer.getvalue()
+    return tar_bytes(members, "w:gz", links)
 
 
 def _zip(members: dict[str, bytes]) -> bytes:
@@ -198,14 +186,8 @@ def test_stored_members_do_not_count_as_expanded_bytes_but_decompressed_ones_do(
     from auditor.ingest.containers import Budget, Member, Refused, expand
 
     members = {f"part-{i}-TEST.bin": bytes([i]) * 4000 for i in range(5)}
-    plain = io.BytesIO()
-    with tarfile.open(fileobj=plain, mode="w") as archive:
-        for name, content in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(content)
-            archive.addfile(info, io.BytesIO(content))
     limits = Limits(max_total=10_000)
-    out = list(expand("plain-TEST.tar", plain.getvalue(), Budget(limits)))
+    out = list(expand("plain-TEST.tar", tar_bytes(members), Budget(limits)))
     assert [type(item) for item in out] == [Member] * 5
     zipped = list(expand("zipped-TEST.zip", _zip(members), Budget(limits)))
     reasons = [item.reason for item in zipped if isinstance(item, Refused)]

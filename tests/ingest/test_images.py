@@ -4,26 +4,17 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import io
 import json
-import tarfile
 from pathlib import Path
 
 from auditor.api import audit
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, tar_bytes
 
 ELF = (FIXTURES / "binaries" / "elf" / "libtest-kav-wrapper.so").read_bytes()
 SBOM = (FIXTURES / "demo" / "securegate-appliance.cdx.json").read_bytes()
 
 
-def _tar(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as archive:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
+_tar = tar_bytes
 
 
 LAYER1 = _tar({"opt/vendor/lib/libscan.so": ELF, "usr/share/sbom/bom.cdx.json": SBOM})
