@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import io
-import tarfile
 from pathlib import Path
 
 from auditor.api import audit
 from auditor.ingest import dpkg
 from auditor.models import DetectionClass, SbomFormat
+from tests.conftest import tar_bytes
 
 CONTROL = b"""Package: kesl
 Version: 12.1.0-TEST
@@ -33,13 +32,7 @@ Description: TEST fixture record
 
 
 def _tar(members: dict[str, bytes], mode: str = "w:gz") -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode=mode) as archive:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
+    return tar_bytes(members, mode)
 
 
 def _ar(members: dict[str, bytes]) -> bytes:
