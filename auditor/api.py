@@ -437,6 +437,7 @@ def _msi_leaves(display: str, data: bytes, depth: int, budget: Budget) -> Iterat
 
 MAX_MEMBER_NAMES = 10_000
 _OUT_OF_MEMORY = "ran out of memory while reading it (--max-memory)"
+_OUT_OF_MATCHING_MEMORY = "ran out of memory while matching it (--max-memory)"
 
 
 def _archive_record(display: str, data: bytes | Blob, members: list[str]) -> SbomDocument:
@@ -615,8 +616,10 @@ def _guarded_leaves(
     """:func:`_leaves`, but a failure while opening a container ends that input only."""
     try:
         yield from _leaves(display, data, explicit, 0, budget)
-    except (RecursionError, MemoryError):
-        yield Skipped(display, "container nested too deeply or too large to open")
+    except RecursionError:
+        yield Skipped(display, "container nested too deeply to open")
+    except MemoryError:
+        yield Skipped(display, "ran out of memory while opening it (--max-memory)")
     except Exception as exc:  # noqa: BLE001 - one bad input must not end the audit
         yield Skipped(display, f"container could not be opened ({type(exc).__name__}: {exc})")
 
@@ -872,9 +875,13 @@ def _settle(
         document = replace(document, sha256=hashlib.sha256(data).hexdigest())
     if note:
         document = replace(document, problems=(*document.problems, note))
+    try:
+        with _no_gc():
+            found = audit_document(intel, document, data)
+    except MemoryError:  # matching this one ran out: the leaves beside it still count
+        out.skipped.append(Skipped(leaf[0], _OUT_OF_MATCHING_MEMORY))
+        return
     out.documents.append(document)
-    with _no_gc():
-        found = audit_document(intel, document, data)
     if note:
         found = [replace(f, message=f"{f.message} Image: {note}.") for f in found]
     out.findings.extend(found)

@@ -16,7 +16,7 @@ import typer
 from typing_extensions import assert_never
 
 from auditor import __version__
-from auditor.errors import AuditorError
+from auditor.errors import AuditorError, UsageError
 from auditor.outcome import ExitCode, FailOn, exit_code
 
 if TYPE_CHECKING:
@@ -96,14 +96,12 @@ DbOption = Annotated[
 
 def _limit_memory(limit: int) -> None:
     """Cap this process's address space (``--max-memory``)."""
+    from auditor.memory_cap import cap_address_space
+
     try:
-        import resource
-    except ImportError:
-        _fail("--max-memory needs a POSIX system")
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    if hard != resource.RLIM_INFINITY and limit > hard:
-        _fail(f"--max-memory {limit} is above this process's hard limit {hard}")
-    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+        cap_address_space(limit)
+    except UsageError as exc:
+        _fail(str(exc))
 
 
 def _fail(message: str, code: ExitCode = ExitCode.USAGE) -> NoReturn:
@@ -275,7 +273,8 @@ def scan(
             "--max-memory",
             min=0,
             help="Address space this process may use, in bytes (0: no limit; POSIX). An input "
-            "that needs more is reported as not inspected; worker processes get no more.",
+            "or member that needs more is reported as not inspected; worker processes get no "
+            "more. Under the cap, threads share one malloc arena and RUST_BACKTRACE is 0.",
         ),
     ] = 0,
     max_run_seconds: Annotated[

@@ -185,6 +185,10 @@ IN_PLACE = frozenset(
 )
 
 
+#: Why a member or stream that could not be held was not opened.
+NO_MEMORY = "needs more memory than allowed (--max-memory)"
+
+
 def decompress(display: str, data: bytes | Blob, budget: Budget, keep: int) -> Member | Refused:
     """The content of a single-file compressed stream, under the size and ratio limits: in
     memory up to ``keep`` bytes, spilled to a temporary file beyond that."""
@@ -201,7 +205,7 @@ def decompress(display: str, data: bytes | Blob, budget: Budget, keep: int) -> M
         with _STREAMS[container](open_source(data)) as stream:
             inner = spill(stream, limit, keep)
     except MemoryError:
-        return Refused(display, f"{container} stream needs more memory than allowed")
+        return Refused(display, f"{container} stream {NO_MEMORY}")
     except Exception as exc:  # noqa: BLE001 - each decompressor has its own error types
         # (zstandard.ZstdError, lz4's RuntimeError, lzma.LZMAError, OSError, EOFError...)
         return Refused(display, f"{container} data cannot be decompressed: {exc}")
@@ -364,7 +368,12 @@ def _tar(display: str, data: bytes | Blob, budget: Budget) -> Iterator[Member | 
                 stream = archive.extractfile(info)
                 if stream is None:
                     continue
-                yield Member(where, stream.read(info.size))
+                try:
+                    content = stream.read(info.size)
+                except MemoryError:  # the members after it are still opened
+                    yield Refused(where, f"member {NO_MEMORY}")
+                    continue
+                yield Member(where, content)
         except (tarfile.TarError, OSError, EOFError) as exc:
             yield Refused(display, f"tar archive is truncated or corrupt: {exc}")
 
@@ -410,6 +419,9 @@ def _zip(display: str, data: bytes | Blob, budget: Budget) -> Iterator[Member | 
             lzma.LZMAError,
         ) as exc:
             yield Refused(where, f"member cannot be read: {exc}")
+            continue
+        except MemoryError:  # the members after it are still opened
+            yield Refused(where, f"member {NO_MEMORY}")
             continue
         if content is None:
             yield Refused(where, "member expands beyond its declared size (possible zip bomb)")

@@ -6,6 +6,7 @@ Compiled once per run. Everything here is derived from vendor_db data; nothing i
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -202,10 +203,16 @@ class CompiledIntel:
 
 class AnchorScanner:
     """All anchors compiled into one YARA-X rule: a single pass over a document's squeezed text
-    reports the offset of every anchor occurrence."""
+    reports the offset of every anchor occurrence.
+
+    Each scan makes its own YARA-X scanner (36 us) and drops it: a scanner reserves about
+    80 MB of address space (its WebAssembly store), so under ``--max-memory`` (an
+    address-space cap) only the scans running at that moment hold one."""
 
     #: Occurrences reported per anchor; past this the caller treats every record as a candidate.
     MAX_MATCHES = 1_000_000
+    #: Occurrences reported per binary-string pattern.
+    RAW_MAX_MATCHES = 10_000
 
     def __init__(self, anchors: list[str]) -> None:
         import yara_x
@@ -239,17 +246,21 @@ class AnchorScanner:
 
         return yara_x.compile(self._raw_source)
 
-    def raw_offsets(self, data: bytes) -> list[int]:
-        """Offsets of anchors in raw bytes (binaries): ASCII and UTF-16LE, any case."""
+    def _scanner(self, rules: Any, cap: int) -> Any:
         import yara_x
 
+        scanner = _yara(yara_x.Scanner, rules)
+        scanner.max_matches_per_pattern(cap)
+        return scanner
+
+    def raw_offsets(self, data: bytes) -> list[int]:
+        """Offsets of anchors in raw bytes (binaries): ASCII and UTF-16LE, any case."""
         if not self._raw_source:
             return []
-        scanner = yara_x.Scanner(self._raw_rules)
-        scanner.max_matches_per_pattern(10_000)
+        scanner = self._scanner(self._raw_rules, self.RAW_MAX_MATCHES)
         found = [
             match.offset
-            for rule in scanner.scan(data).matching_rules
+            for rule in _yara(scanner.scan, data).matching_rules
             for pattern in rule.patterns
             for match in pattern.matches
         ]
@@ -257,19 +268,38 @@ class AnchorScanner:
 
     def offsets(self, data: bytes) -> tuple[list[int], bool]:
         """Sorted start offsets of all anchor occurrences, and whether the cap was reached."""
-        import yara_x
-
-        scanner = yara_x.Scanner(self._rules)
-        scanner.max_matches_per_pattern(self.MAX_MATCHES)
+        scanner = self._scanner(self._rules, self.MAX_MATCHES)
         found: list[int] = []
         capped = False
-        for rule in scanner.scan(data).matching_rules:
+        for rule in _yara(scanner.scan, data).matching_rules:
             for pattern in rule.patterns:
                 matches = pattern.matches
                 capped = capped or len(matches) >= self.MAX_MATCHES
                 found.extend(match.offset for match in matches)
         found.sort()
         return found, capped
+
+
+#: How YARA-X (Rust) reports a failed reservation: a panic, raised in Python as pyo3's
+#: ``PanicException`` (a BaseException, so ``except Exception`` does not stop it).
+_RESERVATION_FAILED = ("Cannot allocate memory", "mmap failed", "memory allocation")
+
+
+def _yara(call: Callable[..., Any], *args: Any) -> Any:
+    """``call(*args)``, with YARA-X failing to get memory (under ``--max-memory``) raised as
+    :class:`MemoryError`, which costs the input or member being read, not the run."""
+    try:
+        return call(*args)
+    except BaseException as exc:
+        if type(exc).__name__ == "PanicException" and any(
+            marker in str(exc) for marker in _RESERVATION_FAILED
+        ):
+            raise MemoryError(f"YARA-X could not get memory: {_first_line(str(exc))}") from None
+        raise
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else ""
 
 
 def _anchor(tokens: list[str], brand: AbstractSet[str]) -> str:
