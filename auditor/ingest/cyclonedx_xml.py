@@ -10,7 +10,7 @@ from lxml import etree
 from auditor.errors import UnreadableInput
 from auditor.ingest.cyclonedx_json import KNOWN_SPEC_VERSIONS, Problems
 from auditor.ingest.records import FactList
-from auditor.ingest.xmlsafe import Element, local, parse_xml
+from auditor.ingest.xmlsafe import Element, local, parse_xml, source_line
 from auditor.models import Component, ComponentKind, Fact, FieldKind, SbomDocument, SbomFormat
 
 _NS_VERSION = re.compile(r"cyclonedx\.org/schema/bom/(\d+\.\d+)")
@@ -36,7 +36,8 @@ def _text(node: Element | None) -> str:
 
 
 def _where(node: Element) -> str:
-    return f"line:{node.sourceline}" if node.sourceline else ""
+    line = source_line(node)
+    return f"line:{line}" if line else ""
 
 
 def _add(facts: FactList, field: FieldKind, node: Element | None) -> None:
@@ -328,7 +329,7 @@ def _walk(
                 _text(version_node),
                 pointer,
                 (),
-                node.sourceline,
+                source_line(node),
                 parent,
                 _Facts(node),
                 blob,
@@ -371,7 +372,7 @@ def _metadata(meta: Element) -> Component:
         name="SBOM metadata",
         version="",
         pointer="/bom/metadata",
-        line=meta.sourceline,
+        line=source_line(meta),
     )
 
 
@@ -439,7 +440,7 @@ def read(path: str, data: bytes, fmt: SbomFormat = SbomFormat.CYCLONEDX_XML) -> 
         for dep in deps.iter("{*}dependency"):
             ref = dep.get("ref")
             if not ref:
-                problems.add(f"line {dep.sourceline}: dependency without ref")
+                problems.add(f"line {source_line(dep)}: dependency without ref")
                 continue
             if not len(dep):
                 continue

@@ -22,7 +22,7 @@ from auditor.ingest import jsondecode
 from auditor.ingest.interface import guarded
 from auditor.ingest.records import FactList, is_assertion, split_actor
 from auditor.ingest.xmlsafe import local as local_name
-from auditor.ingest.xmlsafe import parse_xml
+from auditor.ingest.xmlsafe import parse_xml, source_line
 from auditor.models import Component, ComponentKind, Fact, FieldKind, SbomDocument, SbomFormat
 
 #: At most this many problems are listed per document; the rest are counted.
@@ -759,10 +759,10 @@ def _xml_value(element: Any, depth: int, problems: Problems) -> object:
     children = [child for child in element if isinstance(child.tag, str)]
     if not children:
         leaf = XmlText((element.text or "").strip())
-        leaf.line = element.sourceline
+        leaf.line = source_line(element)
         return leaf
     if depth >= _XML_MAX_DEPTH:
-        problems.add(f"XML nested too deeply at line {element.sourceline}; ignored")
+        problems.add(f"XML nested too deeply at line {source_line(element)}; ignored")
         return ""
     result: dict[str, Any] = {}
     repeated: set[str] = set()
@@ -793,8 +793,8 @@ def _read_xml(path: str, data: bytes, fmt: SbomFormat, problems: Problems) -> Sb
     for child in root:
         key = local_name(child.tag)
         if key in lines:
-            lines[key].append(child.sourceline or 0)
-    return read_dict(path, fmt, doc, problems, Budget(len(data)), lines, root.sourceline)
+            lines[key].append(source_line(child) or 0)
+    return read_dict(path, fmt, doc, problems, Budget(len(data)), lines, source_line(root))
 
 
 # --------------------------------------------------------------------------- entry point

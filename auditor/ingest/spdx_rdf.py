@@ -22,7 +22,7 @@ from auditor.ingest.spdx2 import (
     spec_version,
 )
 from auditor.ingest.xmlsafe import local as local_name
-from auditor.ingest.xmlsafe import parse_xml
+from auditor.ingest.xmlsafe import parse_xml, source_line
 from auditor.models import Component, ComponentKind, FieldKind, SbomDocument, SbomFormat
 
 SPDX = "http://spdx.org/rdf/terms#"
@@ -149,7 +149,8 @@ def _value(element: Any) -> str:
 
 def _where(node: Any) -> str:
     """A fact location: the source line of the XML element it came from."""
-    return f"line:{node.sourceline}" if node.sourceline else ""
+    line = source_line(node)
+    return f"line:{line}" if line else ""
 
 
 def _tail(uri: str) -> str:
@@ -242,20 +243,20 @@ class _RdfReader:
             identity = _identity(node)
             if not identity:
                 self.problems.add(
-                    f"line {node.sourceline}: spdx:{local_name(node.tag)} has no rdf:about"
+                    f"line {source_line(node)}: spdx:{local_name(node.tag)} has no rdf:about"
                 )
-                identity = f"line:{node.sourceline}"
+                identity = f"line:{source_line(node)}"
             element = found.get(identity)
             if element is None:
                 ref = identity if identity.startswith("line:") else self.ref(identity)
                 element = found[identity] = _Element(identity, kind, ref)
             elif element.kind is not kind:
-                self.problems.add(f"line {node.sourceline}: {element.ref} has two types")
+                self.problems.add(f"line {source_line(node)}: {element.ref} has two types")
                 continue
             element.nodes.append(node)
         for element in found.values():
             defining = [node for node in element.nodes if len(_children(node))]
-            element.line = (defining or element.nodes)[0].sourceline
+            element.line = source_line((defining or element.nodes)[0])
         return list(found.values())
 
     def fill(self, element: _Element) -> None:
@@ -294,7 +295,7 @@ class _RdfReader:
         if algorithm and digest:
             element.facts.add_hash(algorithm, digest, where)
         else:
-            self.problems.add(f"line {prop.sourceline}: checksum lacks algorithm or value")
+            self.problems.add(f"line {source_line(prop)}: checksum lacks algorithm or value")
 
     def external_ref(self, element: _Element, prop: Any) -> None:
         ref_type, locator, where = "", "", _where(prop)
@@ -323,7 +324,7 @@ class _RdfReader:
                     self.creation_info(facts, prop)
         seen: set[str] = set()
         for lic in self.root.iter(f"{{{SPDX}}}ExtractedLicensingInfo"):
-            key = _identity(lic) or f"line:{lic.sourceline}"
+            key = _identity(lic) or f"line:{source_line(lic)}"
             if key in seen:
                 continue
             seen.add(key)
@@ -383,7 +384,7 @@ class _RdfReader:
             owner = holder.getparent() if holder is not None else None
             subject = _identity(owner) if owner is not None else ""
         if not (subject and rel_type and related):
-            self.problems.add(f"line {rel.sourceline}: relationship is incomplete")
+            self.problems.add(f"line {source_line(rel)}: relationship is incomplete")
             return
         edge = relationship_edge(self.ref(subject), rel_type, self.ref(related))
         if edge is not None:

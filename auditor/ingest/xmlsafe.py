@@ -75,3 +75,33 @@ def local(tag: object) -> str:
 @functools.lru_cache(maxsize=4096)  # a document uses few distinct tags, each very often
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
+
+
+#: libxml2 keeps an element's line in 16 bits; this value means "65535 or later".
+_BIG_LINE = 65535
+
+
+def source_line(node: Element) -> int | None:
+    """The line of ``node``'s start tag (None if unknown), also past line 65535.
+
+    There libxml2 no longer stores an element's line, and lxml's ``sourceline`` is that of
+    the text after it (``xmlGetLineNo``: the element's first child, else the text after the
+    element, else the next element), whose line libxml2 keeps in full: where that text ends.
+    Counting back the text's line breaks gives the line the start tag ends on, which is the
+    line it starts on unless the tag itself spans lines."""
+    line: int | None = node.sourceline
+    if line is None or line < _BIG_LINE:
+        return line
+    for _ in range(64):  # a longer chain (hostile nesting): the line as lxml gives it
+        if node.text is not None:
+            return max(_BIG_LINE, line - str(node.text).count("\n"))
+        if len(node):
+            node = node[0]  # no text between: its start tag begins where this one ends
+            continue
+        if node.tail is not None:
+            return max(_BIG_LINE, line - str(node.tail).count("\n"))
+        following = node.getnext()
+        if following is None:
+            return line
+        node = following  # no text after an empty element: the next one starts there
+    return line

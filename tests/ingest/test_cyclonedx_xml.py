@@ -230,12 +230,6 @@ def test_every_fact_is_located_on_the_line_that_holds_its_value(version: str) ->
                 assert fact.value in line, (component.ref, fact, line)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Component.line comes from lxml sourceline (cyclonedx_xml._walk, "
-    "line=node.sourceline, and _where()); libxml2 stores element lines in 16 bits, so past "
-    "line 65535 lxml reports the line of the element's first content instead of its start tag",
-)
 def test_record_line_is_right_beyond_line_65535() -> None:
     filler = "".join(
         f'    <component type="library" bom-ref="c{i}">\n'
@@ -259,6 +253,54 @@ def test_record_line_is_right_beyond_line_65535() -> None:
     assert expected > 65535
     target = by_ref(read_xml(text), "target")
     assert target.line == expected
+    name = next(f for f in target.realized().facts if f.value == "test-av-engine-sdk")
+    assert name.where == f"line:{expected + 2}"
+
+
+# Elements past line 65535, where libxml2 no longer stores an element's line: each case's
+# start tag is on the line where its id is, except "attributes-on-lines" (the line the tag
+# ends on: the text after it tells no more).
+_PAST_16_BITS = {
+    "one-break": '<c id="one-break">\n  <name>x</name>\n</c>',
+    "blank-lines": '<c id="blank-lines">\n\n\n  <name>x</name>\n</c>',
+    "same-line": '<c id="same-line"><name>x</name>\n</c>',
+    "empty": '<c id="empty"/>',
+    "empty-pair": '<c id="empty-pair"></c>',
+    "long-text": '<c id="long-text">' + ("word " * 50 + "\n") * 10 + "<name>x</name></c>",
+    "escapes": '<c id="escapes">a &amp; b\nc\n<name>x</name></c>',
+    "cdata": '<c id="cdata"><![CDATA[a\nb\n]]><name>x</name></c>',
+    "text-only": '<c id="text-only">line1\nline2\nline3</c>',
+    "many-breaks": '<c id="many-breaks">' + "\n" * 500 + "<name>x</name></c>",
+    "child-first": '<c id="child-first"><d><e>\n</e></d>\n</c>',
+    "no-tail": '<c id="no-tail"/><c id="after-no-tail">\n</c>',
+    "attributes-on-lines": '<c\n id="attributes-on-lines"\n a="b">\n  <name>x</name>\n</c>',
+}
+
+
+@pytest.mark.parametrize("case", sorted(_PAST_16_BITS))
+def test_element_lines_past_65535_are_their_start_tags(case: str) -> None:
+    from auditor.ingest.xmlsafe import parse_xml, source_line
+
+    text = '<?xml version="1.0"?>\n<root>\n' + "<!-- pad -->\n" * 70000
+    for snippet in _PAST_16_BITS.values():
+        text += snippet + "\n"
+    text += "<last/>\n</root>\n"
+    lines = text.split("\n")
+    expected = next(i for i, line in enumerate(lines, 1) if f'id="{case}"' in line)
+    if case == "attributes-on-lines":
+        expected += 1  # where '>' closes the start tag
+    root = parse_xml(text.encode())
+    element = next(e for e in root.iter("c") if e.get("id") == case)
+    assert expected > 65535
+    assert element.sourceline != expected or case in ("same-line", "child-first", "no-tail")
+    assert source_line(element) == expected
+
+
+def test_element_lines_before_65535_are_lxmls() -> None:
+    from auditor.ingest.xmlsafe import parse_xml, source_line
+
+    root = parse_xml(b"<root>\n<c>\n\n<d/></c>\n</root>")
+    assert [source_line(e) for e in root.iter()] == [1, 2, 4]
 
 
 # --- facts -----------------------------------------------------------------------------------
