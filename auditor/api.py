@@ -861,8 +861,13 @@ def _settle(
         out.skipped.append(leaf)
         return
     if isinstance(leaf, SbomDocument):  # an archive itself: matched on its digest
+        try:
+            found = build_findings(intel, leaf, match_document(intel, leaf))
+        except (MemoryError, UnreadableInput) as exc:
+            out.skipped.append(Skipped(leaf.path, _not_matched(exc)))
+            return
         out.documents.append(leaf)
-        out.findings.extend(build_findings(intel, leaf, match_document(intel, leaf)))
+        out.findings.extend(found)
         return
     assert read is not None  # only a container's record or a refusal comes without a read
     if isinstance(read, Skipped):
@@ -878,8 +883,8 @@ def _settle(
     try:
         with _no_gc():
             found = audit_document(intel, document, data)
-    except MemoryError:  # matching this one ran out: the leaves beside it still count
-        out.skipped.append(Skipped(leaf[0], _OUT_OF_MATCHING_MEMORY))
+    except (MemoryError, UnreadableInput) as exc:  # the leaves beside it still count
+        out.skipped.append(Skipped(leaf[0], _not_matched(exc)))
         return
     out.documents.append(document)
     if note:
@@ -887,6 +892,11 @@ def _settle(
     out.findings.extend(found)
     if not options.keep_records:
         out.documents[-1] = document.without_records()
+
+
+def _not_matched(exc: MemoryError | UnreadableInput) -> str:
+    """Why a document read was not matched: memory ran short, or the scanner failed on it."""
+    return _OUT_OF_MATCHING_MEMORY if isinstance(exc, MemoryError) else f"not matched: {exc}"
 
 
 def default_jobs() -> int:

@@ -351,7 +351,10 @@ def scan(
 
         result = apply_baseline(result, accepted, str(baseline))
     for fmt, target in reports:
-        text = _render(result, fmt, fail_on, context)
+        try:
+            text = _render(result, fmt, fail_on, context)
+        except MemoryError:  # the audit is done; its report cannot be held
+            _fail(f"ran out of memory while writing the {fmt.value} report (--max-memory)")
         if target is None and fmt is OutputFormat.TABLE:
             from auditor.report.terminal import print_table
 

@@ -223,3 +223,93 @@ def _libc() -> tuple[str, str]:
     import platform
 
     return platform.libc_ver()
+
+
+def test_a_report_too_big_to_hold_is_a_clear_error_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    import auditor.cli as cli
+
+    def no_memory(*args: object) -> str:
+        raise MemoryError
+
+    monkeypatch.setattr(cli, "_render", no_memory)
+    out = tmp_path / "audit.sarif"
+    result = CliRunner().invoke(
+        cli.app, ["scan", str(FIXTURES / "demo"), "-f", "sarif", "-o", str(out)]
+    )
+    assert result.exit_code == 2
+    assert "ran out of memory while writing the sarif report (--max-memory)" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert not out.exists()
+
+
+class PanicException(BaseException):  # noqa: N818 - the name pyo3 gives a Rust panic
+    """Stands in for pyo3's PanicException, which YARA-X raises and Python cannot import."""
+
+
+class _PanickingScanner:
+    """A YARA-X scanner whose scans panic (as a Rust bug would on some content)."""
+
+    def __init__(self, rules: object) -> None:
+        pass
+
+    def max_matches_per_pattern(self, cap: int) -> None:
+        pass
+
+    def scan(self, data: bytes) -> object:
+        raise PanicException("index out of bounds: the len is 3 but the index is 7\nmore")
+
+
+def test_a_scanner_panic_costs_the_member_being_matched_not_the_run(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import yara_x
+
+    image = tmp_path / "image-TEST.tar"
+    image.write_bytes(tar_bytes({"bom.cdx.json": SBOM, "lib.so": ELF}))
+    monkeypatch.setattr(yara_x, "Scanner", _PanickingScanner)
+    result = audit([image], AuditOptions(jobs=1))
+    reasons = {s.path.rsplit("!/", 1)[-1]: s.reason for s in result.skipped}
+    failed = "YARA-X failed on it: index out of bounds: the len is 3 but the index is 7"
+    assert reasons == {
+        str(image): f"not matched: {failed}",  # the archive's own record (its name, digest)
+        "bom.cdx.json": f"not matched: {failed}",
+        "lib.so": f"elf: {failed}",
+    }
+    assert not result.complete and not result.findings
+
+
+def test_a_scanner_memory_panic_is_reported_as_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    import yara_x
+
+    from auditor.intel.compile import AnchorScanner
+
+    class NoStore(_PanickingScanner):
+        def __init__(self, rules: object) -> None:
+            raise PanicException(
+                "called `Result::unwrap()` on an `Err` value: mmap failed to reserve 0x5000000 "
+                "bytes\n\nCaused by:\n    Cannot allocate memory (os error 12)"
+            )
+
+    scanner = AnchorScanner(["kaspersky"])
+    monkeypatch.setattr(yara_x, "Scanner", NoStore)
+    with pytest.raises(MemoryError, match="YARA-X could not get memory: called"):
+        scanner.offsets(b"kaspersky")
+
+
+def test_other_base_exceptions_from_yara_pass_through(monkeypatch: pytest.MonkeyPatch) -> None:
+    import yara_x
+
+    from auditor.intel.compile import AnchorScanner
+
+    class Interrupted(_PanickingScanner):
+        def scan(self, data: bytes) -> object:
+            raise KeyboardInterrupt
+
+    scanner = AnchorScanner(["kaspersky"])
+    monkeypatch.setattr(yara_x, "Scanner", Interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        scanner.offsets(b"kaspersky")

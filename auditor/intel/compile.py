@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from auditor.errors import UnreadableInput
 from auditor.intel.load import Database
 from auditor.intel.schema import Indicator, Lookalike, OemRelationship
 from auditor.match.normalize import Normalizer, is_compound, squeeze, words
@@ -280,22 +281,24 @@ class AnchorScanner:
         return found, capped
 
 
-#: How YARA-X (Rust) reports a failed reservation: a panic, raised in Python as pyo3's
-#: ``PanicException`` (a BaseException, so ``except Exception`` does not stop it).
+#: How YARA-X (Rust) says it could not get memory, in the text of its panic.
 _RESERVATION_FAILED = ("Cannot allocate memory", "mmap failed", "memory allocation")
 
 
 def _yara(call: Callable[..., Any], *args: Any) -> Any:
-    """``call(*args)``, with YARA-X failing to get memory (under ``--max-memory``) raised as
-    :class:`MemoryError`, which costs the input or member being read, not the run."""
+    """``call(*args)``. YARA-X reports failures as Rust panics, raised in Python as pyo3's
+    ``PanicException`` (a BaseException: ``except Exception`` does not stop it). One that
+    could not get memory (under ``--max-memory``) becomes :class:`MemoryError`, any other
+    :class:`UnreadableInput`: either costs the input or member being read, not the run."""
     try:
         return call(*args)
     except BaseException as exc:
-        if type(exc).__name__ == "PanicException" and any(
-            marker in str(exc) for marker in _RESERVATION_FAILED
-        ):
-            raise MemoryError(f"YARA-X could not get memory: {_first_line(str(exc))}") from None
-        raise
+        if type(exc).__name__ != "PanicException":
+            raise
+        message = _first_line(str(exc))
+        if any(marker in str(exc) for marker in _RESERVATION_FAILED):
+            raise MemoryError(f"YARA-X could not get memory: {message}") from None
+        raise UnreadableInput(f"YARA-X failed on it: {message}") from None
 
 
 def _first_line(text: str) -> str:
