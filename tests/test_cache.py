@@ -74,3 +74,37 @@ def test_incomplete_results_are_not_cached(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     audit([FIXTURES / "hostile" / "archives" / "encrypted-TEST.7z"], AuditOptions(cache_dir=cache))
     assert [p.name for p in cache.rglob("*") if p.is_file()] == ["cache.key"]
+
+
+def test_a_large_archive_is_hashed_once_for_its_cache_key_and_its_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over spill_size an input is read where it lies (a Blob); its digest is the cache key
+    and its archive record's hash, computed in one pass (a 2 GB image was read twice)."""
+    from auditor.ingest import blobs
+    from tests.conftest import tar_bytes
+
+    image = tmp_path / "image-TEST.tar"
+    image.write_bytes(
+        tar_bytes(
+            {"bom.cdx.json": (FIXTURES / "demo" / "securegate-appliance.cdx.json").read_bytes()}
+        )
+    )
+    passes: list[int] = []
+    original = blobs.Blob.chunks
+
+    def counted(self: blobs.Blob) -> list[tuple[int, int]]:
+        if self.size == image.stat().st_size:
+            passes.append(self.size)
+        return original(self)
+
+    monkeypatch.setattr(blobs.Blob, "chunks", counted)
+    limits = Limits(spill_size=1024)
+    hashed = audit([image], AuditOptions(cache_dir=tmp_path / "cache", container_limits=limits))
+    assert len(passes) == 1
+    plain = audit([image], AuditOptions(container_limits=limits))
+    assert render_sarif(hashed) == render_sarif(plain)
+    record = next(d for d in hashed.documents if d.path == str(image))
+    import hashlib
+
+    assert record.sha256 == hashlib.sha256(image.read_bytes()).hexdigest()

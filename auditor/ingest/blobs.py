@@ -27,13 +27,14 @@ class Blob:
     """``size`` bytes at ``offset`` of ``file``; ``owned`` when closing the blob closes the
     file (a spilled stream) rather than leaving it to its opener."""
 
-    __slots__ = ("file", "offset", "size", "owned")
+    __slots__ = ("file", "offset", "size", "owned", "_sha256")
 
     def __init__(self, file: IO[bytes], offset: int, size: int, *, owned: bool = False) -> None:
         self.file = file
         self.offset = offset
         self.size = size
         self.owned = owned
+        self._sha256 = ""  # hex digest, once computed (a cache key and a record both want it)
 
     def __len__(self) -> int:
         return self.size
@@ -78,11 +79,13 @@ class Blob:
         return [(start, min(CHUNK, self.size - start)) for start in range(0, self.size, CHUNK)]
 
     def sha256(self) -> str:
-        """The SHA-256 of the blob's bytes, read a chunk at a time."""
-        digest = hashlib.sha256()
-        for start, length in self.chunks():
-            digest.update(self.read(start, length))
-        return digest.hexdigest()
+        """The SHA-256 of the blob's bytes, read a chunk at a time the first time it is asked."""
+        if not self._sha256:
+            digest = hashlib.sha256()
+            for start, length in self.chunks():
+                digest.update(self.read(start, length))
+            self._sha256 = digest.hexdigest()
+        return self._sha256
 
     def close(self) -> None:
         """Close the file if the blob owns it (a spilled stream); otherwise nothing."""
