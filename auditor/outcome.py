@@ -53,3 +53,15 @@ def verdict(result: AuditResult, fail_on: FailOn) -> str:
         ExitCode.CLEAN: "pass",
         ExitCode.USAGE: "error",
     }[exit_code(result, fail_on)]
+
+
+def headline(result: AuditResult, fail_on: FailOn) -> str:
+    """What a reader is told, where the gate's word alone would mislead: ``verdict``, with
+    "-below" when the gate passes (or is only incomplete) although error or warning findings,
+    below ``--fail-on``, say Kaspersky software is there."""
+    word = verdict(result, fail_on)
+    if word in ("pass", "incomplete") and any(
+        finding.level >= Level.WARNING for finding in result.active_findings
+    ):
+        return f"{word}-below"
+    return word

@@ -9,13 +9,18 @@ from html import escape
 
 from auditor.messages import class_title, evidence_line
 from auditor.models import AuditResult, Finding, SbomFormat
-from auditor.outcome import FailOn, failing, verdict
+from auditor.outcome import FailOn, failing, headline
 from auditor.report.sarif import sort_findings
 
 _VERDICTS = {
     "fail": ("found", "Kaspersky software found"),
     "incomplete": ("incomplete", "Could not fully inspect: no Kaspersky software found so far"),
     "pass": ("clean", "No Kaspersky software found"),
+    "pass-below": ("found", "Kaspersky software found, below the threshold that fails the audit"),
+    "incomplete-below": (
+        "found",
+        "Kaspersky software found, below the threshold that fails the audit; not fully inspected",
+    ),
 }
 _EXPLAIN = {
     "fail": "The supplied material contains software made by Kaspersky or built on Kaspersky "
@@ -23,6 +28,12 @@ _EXPLAIN = {
     "incomplete": "Nothing in what could be read points to Kaspersky, but some files could not be "
     "inspected (listed below). The audit is not complete until they are.",
     "pass": "Every file supplied was inspected and nothing in it points to Kaspersky software.",
+    "pass-below": "The supplied material contains software made by Kaspersky or built on "
+    "Kaspersky technology, but the audit was configured (--fail-on) not to fail on findings of "
+    "this level. Each finding below says what it is, why we think so and which rules it touches.",
+    "incomplete-below": "The supplied material contains software made by Kaspersky or built on "
+    "Kaspersky technology, below the level configured to fail the audit (--fail-on), and some "
+    "files could not be inspected (listed below).",
 }
 _SBOM_FORMATS = {
     SbomFormat.CYCLONEDX_JSON,
@@ -128,8 +139,8 @@ def _finding(result: AuditResult, finding: Finding, number: int) -> list[str]:
 
 def render_html(result: AuditResult, fail_on: FailOn, title: str = "") -> str:
     """The report as one self-contained HTML page."""
-    word = verdict(result, fail_on)
-    css_class, headline = _VERDICTS[word]
+    word = headline(result, fail_on)
+    css_class, title_line = _VERDICTS[word]
     counts = dict.fromkeys(("error", "warning", "note"), 0)
     for finding in result.active_findings:
         counts[finding.level.value] += 1
@@ -155,7 +166,7 @@ def render_html(result: AuditResult, fail_on: FailOn, title: str = "") -> str:
         f'<p class="meta">kaspersky-sbom-auditor {_e(result.tool_version)} · vendor_db '
         f"{_e(result.db_version)} ({_e(result.db_digest[:12])})</p>",
         "</header>",
-        f'<div class="verdict {css_class}" role="status"><strong>{_e(headline)}</strong>'
+        f'<div class="verdict {css_class}" role="status"><strong>{_e(title_line)}</strong>'
         f"{_e(_EXPLAIN[word])}</div>",
         "<h2>Summary</h2>",
         "<table><tbody>",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from auditor.messages import class_title, evidence_line
 from auditor.models import AuditResult, Finding
-from auditor.outcome import FailOn, failing, verdict
+from auditor.outcome import FailOn, failing, headline, verdict
 from auditor.report.sarif import sort_findings
 
 MAX_CHARS = 60_000
@@ -17,6 +17,9 @@ _VERDICTS = {
     "fail": "Kaspersky software found",
     "incomplete": "Nothing found, but the audit is incomplete",
     "pass": "No Kaspersky software found",
+    "pass-below": "Kaspersky software found, below the --fail-on threshold",
+    "incomplete-below": "Kaspersky software found, below the --fail-on threshold; "
+    "the audit is incomplete",
 }
 
 
@@ -84,7 +87,7 @@ def render_markdown(result: AuditResult, fail_on: FailOn) -> str:
         counts[finding.level.value] += 1
     records = sum(d.records for d in result.documents)
     out = [
-        f"## Kaspersky audit: {word.upper()} - {_VERDICTS[word]}",
+        f"## Kaspersky audit: {word.upper()} - {_VERDICTS[headline(result, fail_on)]}",
         "",
         f"**{counts['error']}** error(s), **{counts['warning']}** warning(s), "
         f"**{counts['note']}** note(s); {failing(result, fail_on)} at or above "

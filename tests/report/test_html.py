@@ -71,6 +71,17 @@ def browser():  # type: ignore[no-untyped-def]
         instance.close()
 
 
+def test_a_passing_gate_with_kaspersky_findings_is_not_shown_as_clean() -> None:
+    page = render_html(audit([FIXTURES / "demo"]), FailOn.NEVER)
+    verdict = re.search(r'<div class="verdict (\w+)" role="status"><strong>([^<]*)</strong>', page)
+    assert verdict is not None
+    assert verdict.groups() == (
+        "found",
+        "Kaspersky software found, below the threshold that fails the audit",
+    )
+    assert "No Kaspersky software found" not in page
+
+
 def test_a_reader_sees_the_verdict_first_then_every_finding(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     page_file, findings = _report(tmp_path, [FIXTURES / "demo"])
     page = browser.new_page(viewport={"width": 1280, "height": 900})

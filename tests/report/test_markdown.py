@@ -34,6 +34,46 @@ def test_markdown_of_a_clean_audit_says_so(tmp_path: Path) -> None:
     assert text.startswith("## Kaspersky audit: PASS - No Kaspersky software found")
 
 
+def test_findings_below_the_threshold_never_read_as_no_kaspersky_software() -> None:
+    """--fail-on decides the exit code, not what the reader is told: a passing gate with a
+    Kaspersky product in the inputs must not say 'No Kaspersky software found'."""
+    result = audit([DEMO])
+    assert any(f.level.value == "error" for f in result.active_findings)
+    never = render_markdown(result, FailOn.NEVER)
+    assert never.startswith(
+        "## Kaspersky audit: PASS - Kaspersky software found, below the --fail-on threshold\n"
+    )
+    assert "No Kaspersky software found" not in never
+    assert render_markdown(result, FailOn.ERROR).startswith(
+        "## Kaspersky audit: FAIL - Kaspersky software found\n"
+    )
+
+
+def test_notes_alone_are_not_kaspersky_software(tmp_path: Path) -> None:
+    (tmp_path / "bom.json").write_text(
+        json.dumps(
+            {
+                "bomFormat": "CycloneDX",
+                "specVersion": "1.6",
+                "components": [
+                    {
+                        "type": "library",
+                        "name": "kasperskytip",
+                        "version": "0.3.1",
+                        "description": "Unofficial client for the Kaspersky Threat "
+                        "Intelligence Portal API",
+                    }
+                ],
+            }
+        )
+    )
+    result = audit([tmp_path])
+    assert [f.level.value for f in result.active_findings] == ["note"]
+    assert render_markdown(result, FailOn.WARNING).startswith(
+        "## Kaspersky audit: PASS - No Kaspersky software found\n"
+    )
+
+
 def test_table_cells_cannot_break_the_table_or_inject_html() -> None:
     assert cell("a|b\nc<script>") == "a\\|b c&lt;script&gt;"
 
