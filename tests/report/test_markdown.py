@@ -50,7 +50,7 @@ def test_findings_below_the_threshold_never_read_as_no_kaspersky_software() -> N
 
 
 def test_notes_alone_are_not_kaspersky_software(tmp_path: Path) -> None:
-    (tmp_path / "bom.json").write_text(
+    (tmp_path / "mention-TEST.cdx.json").write_text(
         json.dumps(
             {
                 "bomFormat": "CycloneDX",
