@@ -622,6 +622,9 @@ def main() -> None:
     """Console-script entry point."""
     import signal
 
+    from auditor.scratch import start_run
+
+    start_run()
     signal.signal(signal.SIGTERM, _terminate)
     try:
         app()
@@ -644,6 +647,9 @@ def _exit_now(code: object) -> NoReturn:
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a closed pipe: nobody left to tell
             stream.flush()
+    scratch = sys.modules.get("auditor.scratch")
+    if scratch is not None:  # an interrupted run may leave a private directory behind
+        scratch.remove_leftovers()
     multiprocessing = sys.modules.get("multiprocessing")
     busy = (
         threading.active_count() > 1

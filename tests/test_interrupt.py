@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -96,3 +97,41 @@ def test_an_input_over_the_memory_budget_is_reported_and_the_rest_audited(
     reasons = {item["path"]: item["reason"] for item in data["notInspected"]}
     assert any("--max-memory" in reason for reason in reasons.values()), reasons
     assert data["summary"]["findings"]["error"] >= 2
+
+
+def test_an_unblob_run_suspended_between_members_is_removed_on_the_way_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An interruption that lands while the caller handles a member leaves the extraction
+    suspended at a yield, its directory open, and the interruption's traceback keeps it
+    alive; ``os._exit`` then skips its cleanup. The exit path removes it (a SIGTERM run of
+    test_an_interrupted_run_leaves_no_temporary_directory left one behind in CI)."""
+    import auditor.cli as cli
+    from auditor.ingest import unblob_bridge
+    from auditor.ingest.containers import Budget, Limits
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setenv("KASPERSKY_AUDIT_RUN", str(os.getpid()))
+    other_run = tmp_path / "kaspersky-audit-1-another-run"
+    other_run.mkdir()  # another audit's, in the same TMPDIR: not ours to remove
+    members = unblob_bridge.extract_with_unblob(
+        "fw-TEST.bin", FIRMWARE.read_bytes(), Budget(Limits())
+    )
+    first = next(members)  # suspended at its first member, as an interrupted caller leaves it
+    assert first.display.startswith("fw-TEST.bin!/")
+    left = [p for p in tmp_path.iterdir() if p.name.startswith(f"kaspersky-audit-{os.getpid()}-")]
+    assert len(left) == 1 and left[0].is_dir()
+
+    class Exited(Exception):
+        pass
+
+    def exit_now(code: int) -> None:
+        raise Exited(code)
+
+    monkeypatch.setattr(cli.os, "_exit", exit_now)
+    with pytest.raises((Exited, SystemExit)):  # SystemExit: threads of other tests still run
+        cli._exit_now(143)
+    assert not left[0].exists()
+    assert other_run.is_dir()
+    assert members.gi_frame is not None  # still suspended: the exit path did the cleanup
+    members.close()  # and a later close does not trip over the removed directory

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import sqlite3
 import struct
-import tempfile
 from pathlib import Path
 
 import orjson
@@ -288,7 +287,9 @@ def _rpmdb(path: str, data: bytes) -> list[Component]:
             "(audit the RPM files, or export with 'rpm -qa --xml')"
         )
 
-    with tempfile.TemporaryDirectory(prefix="kaspersky-audit-") as private:
+    from auditor.scratch import private_directory
+
+    with private_directory() as private:
         database = Path(private) / "rpmdb.sqlite"
         database.write_bytes(data)
         try:

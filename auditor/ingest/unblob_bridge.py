@@ -16,12 +16,12 @@ import re
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from auditor.ingest.containers import SEPARATOR, Budget, Entry, Member, Refused, link_target
+from auditor.scratch import private_directory
 
 _CHUNK = re.compile(r"^(\d+)-(\d+)\.([\w-]+)$")
 _CHUNK_EXTRACT = re.compile(r"^(\d+)-(\d+)\.([\w-]+)_extract$")
@@ -54,48 +54,51 @@ def extract_with_unblob(
     if remaining <= 1:
         yield Refused(display, "time limit for this input reached before unblob could run")
         return
-    with tempfile.TemporaryDirectory(prefix="kaspersky-audit-") as private:
-        work = Path(private)
-        (work / "input.bin").write_bytes(data)
-        (work / "tmp").mkdir()
-        tools = str(Path(sys.executable).parent)
-        environment = {
-            **os.environ,
-            "PATH": os.pathsep.join([tools, os.environ.get("PATH", "")]),
-            # whatever unblob and its extractors create goes inside this private directory
-            "TMPDIR": str(work / "tmp"),
-        }
-        command = [
-            sys.executable, "-c", "from unblob.cli import main; main()",
-            "--extract-dir", str(work / "out"), "--depth", "1", "--process-num", "1",
-            "--randomness-depth", "0", "--log", str(work / "unblob.log"), str(work / "input.bin"),
-        ]  # fmt: skip
-        try:
-            process = subprocess.Popen(
-                command,
-                env=environment,
-                cwd=work,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                start_new_session=True,  # its helpers form one group, stopped together
-            )
-        except OSError as exc:
-            yield Refused(display, f"unblob could not be started: {exc}")
-            return
-        try:
-            process.wait(timeout=remaining)
-        except subprocess.TimeoutExpired:
-            _stop(process)
-            yield Refused(
-                display, f"unblob did not finish within {remaining:.0f} s (--max-seconds)"
-            )
-            return
-        except BaseException:  # Ctrl-C, SIGTERM: no helper may outlive the cleanup
-            _stop(process)
-            raise
-        root = work / "out" / "input.bin_extract"
-        if not root.is_dir():
-            return
+    with private_directory() as private:
+        yield from _run(display, data, budget, remaining, Path(private))
+
+
+def _run(
+    display: str, data: bytes, budget: Budget, remaining: float, work: Path
+) -> Iterator[Member | Refused | Entry]:
+    """unblob on ``data`` in the private directory ``work``, for ``remaining`` seconds."""
+    (work / "input.bin").write_bytes(data)
+    (work / "tmp").mkdir()
+    tools = str(Path(sys.executable).parent)
+    environment = {
+        **os.environ,
+        "PATH": os.pathsep.join([tools, os.environ.get("PATH", "")]),
+        # whatever unblob and its extractors create goes inside this private directory
+        "TMPDIR": str(work / "tmp"),
+    }
+    command = [
+        sys.executable, "-c", "from unblob.cli import main; main()",
+        "--extract-dir", str(work / "out"), "--depth", "1", "--process-num", "1",
+        "--randomness-depth", "0", "--log", str(work / "unblob.log"), str(work / "input.bin"),
+    ]  # fmt: skip
+    try:
+        process = subprocess.Popen(
+            command,
+            env=environment,
+            cwd=work,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # its helpers form one group, stopped together
+        )
+    except OSError as exc:
+        yield Refused(display, f"unblob could not be started: {exc}")
+        return
+    try:
+        process.wait(timeout=remaining)
+    except subprocess.TimeoutExpired:
+        _stop(process)
+        yield Refused(display, f"unblob did not finish within {remaining:.0f} s (--max-seconds)")
+        return
+    except BaseException:  # Ctrl-C, SIGTERM: no helper may outlive the cleanup
+        _stop(process)
+        raise
+    root = work / "out" / "input.bin_extract"
+    if root.is_dir():
         yield from _collect(display, root, budget)
 
 
