@@ -438,6 +438,7 @@ def _msi_leaves(display: str, data: bytes, depth: int, budget: Budget) -> Iterat
 MAX_MEMBER_NAMES = 10_000
 _OUT_OF_MEMORY = "ran out of memory while reading it (--max-memory)"
 _OUT_OF_MATCHING_MEMORY = "ran out of memory while matching it (--max-memory)"
+_OUT_OF_OPENING_MEMORY = "ran out of memory while opening it (--max-memory)"
 
 
 def _archive_record(display: str, data: bytes | Blob, members: list[str]) -> SbomDocument:
@@ -619,7 +620,7 @@ def _guarded_leaves(
     except RecursionError:
         yield Skipped(display, "container nested too deeply to open")
     except MemoryError:
-        yield Skipped(display, "ran out of memory while opening it (--max-memory)")
+        yield Skipped(display, _OUT_OF_OPENING_MEMORY)
     except Exception as exc:  # noqa: BLE001 - one bad input must not end the audit
         yield Skipped(display, f"container could not be opened ({type(exc).__name__}: {exc})")
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 import tarfile
 from collections.abc import Callable
 from pathlib import Path
@@ -126,3 +129,18 @@ def tar_bytes(
             info.linkname = target
             archive.addfile(info)
     return buffer.getvalue()
+
+
+def run_python(
+    script: str, timeout: float, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``script`` in a fresh interpreter from the repository (for what must not touch the test
+    process: resource limits, signals), with ``env`` added to this environment."""
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )

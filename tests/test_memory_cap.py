@@ -8,7 +8,7 @@ the panic hook's backtrace failed to allocate and then waited on the hook's own 
 from __future__ import annotations
 
 import io
-import subprocess
+import platform
 import sys
 import tarfile
 import zipfile
@@ -20,7 +20,7 @@ from auditor.api import AuditOptions, audit
 from auditor.ingest import containers
 from auditor.ingest.containers import NO_MEMORY, Budget, Limits, Member, Refused, expand
 from auditor.models import Disposition
-from tests.conftest import FIXTURES, REPO, tar_bytes
+from tests.conftest import FIXTURES, run_python, tar_bytes
 
 linux_only = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="RLIMIT_AS and /proc/self/status are Linux's"
@@ -62,14 +62,8 @@ print(outcome)
 
 @linux_only
 def test_a_scanner_that_cannot_reserve_memory_fails_that_scan_and_never_hangs() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", _SCAN_UNDER_A_TIGHT_CAP],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,  # the hang this guards against never ends
-        env={**_environ(), "RUST_BACKTRACE": "1"},
-    )
+    # timeout: the hang this guards against never ends
+    done = run_python(_SCAN_UNDER_A_TIGHT_CAP, timeout=120, env={"RUST_BACKTRACE": "1"})
     assert done.returncode == 0, done.stderr[-2000:]
     outcome = done.stdout.strip()
     assert outcome.count("MemoryError: YARA-X could not get memory") == 2, outcome
@@ -84,18 +78,11 @@ def test_the_cap_turns_off_rust_backtraces_and_shares_one_malloc_arena() -> None
         "print(os.environ['RUST_BACKTRACE'], os.environ['MALLOC_ARENA_MAX'],\n"
         "      resource.getrlimit(resource.RLIMIT_AS)[0] == 64 << 30, _one_malloc_arena())\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**_environ(), "RUST_BACKTRACE": "full"},
-    )
+    done = run_python(script, timeout=60, env={"RUST_BACKTRACE": "full"})
     assert done.returncode == 0, done.stderr[-2000:]
     backtrace, arenas, capped, mallopt = done.stdout.split()
     assert (backtrace, arenas, capped) == ("0", "1", "True")
-    if sys.platform.startswith("linux") and "glibc" in " ".join(_libc()):
+    if sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc":
         assert mallopt == "True"
 
 
@@ -110,9 +97,7 @@ def test_a_cap_above_the_hard_limit_is_a_usage_error() -> None:
         "except UsageError as exc:\n"
         "    print(exc)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60
-    )
+    done = run_python(script, timeout=60)
     assert "above this process's hard limit" in done.stdout, done.stderr[-2000:]
 
 
@@ -211,18 +196,6 @@ def test_running_out_of_memory_while_opening_an_input_says_so(
     assert [(s.reason, s.disposition) for s in result.skipped] == [
         ("ran out of memory while opening it (--max-memory)", Disposition.NOT_INSPECTED)
     ]
-
-
-def _environ() -> dict[str, str]:
-    import os
-
-    return dict(os.environ)
-
-
-def _libc() -> tuple[str, str]:
-    import platform
-
-    return platform.libc_ver()
 
 
 def test_a_report_too_big_to_hold_is_a_clear_error_not_a_traceback(

@@ -142,10 +142,7 @@ def test_container_limits_are_configurable_on_the_command_line(tmp_path: Path) -
 def test_a_small_compressed_member_opens_under_an_address_space_cap() -> None:
     """The decompressed stream is read in chunks: one read of the whole allowance would reserve
     gigabytes up front, and a --max-memory cap refused an 8 MiB member for it."""
-    import subprocess
-    import sys
-
-    from tests.conftest import REPO
+    from tests.conftest import run_python
 
     script = (
         "import gzip, os, resource\n"
@@ -157,9 +154,7 @@ def test_a_small_compressed_member_opens_under_an_address_space_cap() -> None:
         "assert [type(m).__name__ for m in out] == ['Member'], out\n"
         "assert len(out[0].data) == 8 << 20\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120
-    )
+    done = run_python(script, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
 
 
